@@ -1,0 +1,37 @@
+# Briefbot. `make help` lists the targets. Each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+PIP    := $(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-pg bench eval clean
+
+help: ## Show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP) ## Run Briefbot: Discord when DISCORD_TOKEN is set, otherwise locally (migrates the database first)
+	$(BIN)/briefbot db upgrade
+	$(BIN)/briefbot run
+
+test: $(STAMP) ## Run the tests (SQLite; corpus tests need ../shared)
+	$(BIN)/python -m pytest -q
+
+test-pg: $(STAMP) ## Run the database tests on PostgreSQL (PG_TEST_URL, default the local server)
+	BRIEFBOT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
+
+bench: $(STAMP) ## Benchmarks: re-poll, ingest rate, peak memory (prints numbers)
+	$(BIN)/python -m bench.ingest
+
+eval: $(STAMP) ## Quality figures on ../shared/eval (feed parsing, article extraction)
+	$(BIN)/python -m bench.eval
+
+clean: ## Remove the virtualenv and caches (keeps ./data)
+	rm -rf $(VENV) .pytest_cache .bench

@@ -1,0 +1,54 @@
+"""The composition root: builds every long-lived object once and closes them in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from bot.ingest.fetch import Fetcher
+from bot.ingest.pipeline import Ingestor
+from bot.ingest.scheduler import OnReport, Scheduler
+from bot.ingest.workers import CpuPool
+from bot.services.ingest import IngestService
+from bot.services.sources import SourceService
+from bot.settings import Settings
+from bot.storage.db import open_database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    settings: Settings
+    fetcher: Fetcher
+    pool: CpuPool
+    ingestor: Ingestor
+    sources: SourceService
+    ingest: IngestService
+
+    def scheduler(self, on_report: OnReport | None = None) -> Scheduler:
+        return Scheduler(
+            self.ingestor,
+            concurrency=self.settings.fetch_concurrency,
+            tick_s=self.settings.scheduler_tick_s,
+            on_report=on_report,
+        )
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
+    """Open the database, the HTTP session and the worker pool for the block's duration."""
+    async with open_database(settings.resolved_database_url, migrate=migrate):
+        with CpuPool(settings.extract_workers) as pool:
+            async with Fetcher(settings) as fetcher:
+                ingestor = Ingestor(settings, fetcher, pool)
+                yield App(
+                    settings=settings,
+                    fetcher=fetcher,
+                    pool=pool,
+                    ingestor=ingestor,
+                    sources=SourceService(ingestor, default_interval_s=settings.poll_interval_s),
+                    ingest=IngestService(ingestor),
+                )

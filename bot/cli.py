@@ -1,0 +1,369 @@
+"""The `briefbot` command line. An edge: it calls services and renders their results."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.app import App, open_app
+from bot.errors import BriefbotError
+from bot.ingest.pipeline import PollReport
+from bot.services.sources import parse_opml
+from bot.settings import Settings
+from bot.storage import queries
+from bot.storage.db import upgrade
+
+log = logging.getLogger(__name__)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Briefbot: news sources in, short sourced briefings out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+source_app = typer.Typer(help="Manage news sources.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(source_app, name="source")
+app.add_typer(db_app, name="db")
+
+
+class Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def command(fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
+    """Run an async command, turning Briefbot errors into one line and a non-zero exit."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return asyncio.run(fn(*args, **kwargs))
+        except Exit as exc:
+            raise typer.Exit(exc.code) from None
+        except BriefbotError as exc:
+            err.print(f"[red]error:[/red] {exc}", markup=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        raise BriefbotError(f"invalid setting {field}: {first['msg']}") from None
+
+
+@app.callback()
+def main_callback(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details to stderr.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not verbose:
+        logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def print_report(report: PollReport, *, label: str | None = None) -> None:
+    name = label or report.url
+    if not report.ok:
+        extra = " (source disabled)" if report.disabled else ""
+        err.print(f"[red]✗[/red] {name}: {report.error}{extra}", markup=True)
+        return
+    if report.not_modified:
+        out.print(f"· {name}: unchanged")
+        return
+    out.print(f"[green]✓[/green] {name}: {len(report.new)} new, {report.duplicates} duplicate, {report.seen} seen", markup=True)
+    for art in report.new:
+        held = "" if art.deliverable else " [dim](backlog, not delivered)[/dim]"
+        out.print(f"    [bold]{_escape(art.title or '(untitled)')}[/bold]{held}\n    {art.url}", markup=True)
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    )
+
+
+async def gather_with_progress(label: str, jobs: list[Awaitable[T]]) -> list[T | BaseException]:
+    with progress() as bar:
+        task = bar.add_task(label, total=len(jobs))
+
+        async def tracked(job: Awaitable[T]) -> T | BaseException:
+            try:
+                return await job
+            except BriefbotError as exc:
+                return exc
+            finally:
+                bar.advance(task)
+
+        return list(await asyncio.gather(*(tracked(j) for j in jobs)))
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+@app.command()
+@command
+async def run() -> None:
+    """Run Briefbot: the Discord bot when DISCORD_TOKEN is set, otherwise locally in the terminal."""
+    settings = load_settings()
+    if settings.discord_token is not None:
+        out.print("DISCORD_TOKEN is set, but this build has no Discord client yet: running locally instead.")
+    else:
+        out.print("DISCORD_TOKEN is not set: running locally, polling sources and printing what arrives (Ctrl-C stops).")
+    async with open_app(settings) as ctx:
+        await run_local(ctx)
+
+
+async def run_local(ctx: App) -> None:
+    root = logging.getLogger()
+    if root.level > logging.DEBUG:  # long-running: log at LOG_LEVEL unless -v asked for more
+        root.setLevel(ctx.settings.log_level.upper())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        if not await queries.has_scheduled_sources():
+            demo = resources.files("bot") / "demo" / "demo-feed.xml"
+            with resources.as_file(demo) as path:
+                report = await ctx.ingest.ingest_file(path, fetch_pages=False)
+            print_report(report, label="demo feed (shipped with Briefbot)")
+            out.print("No sources yet. Add one with: briefbot source add URL  (new sources are picked up while this runs)")
+        await ctx.scheduler(on_report=print_report).run_forever(stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    out.print("stopped")
+
+
+@app.command()
+@command
+async def poll(
+    once: Annotated[bool, typer.Option("--once", help="Poll every enabled source once, then exit.")] = False,
+) -> None:
+    """Poll the sources: on their schedule, or all of them once."""
+    settings = load_settings()
+    async with open_app(settings) as ctx:
+        if not once:
+            await run_local(ctx)
+            return
+        scheduler = ctx.scheduler()
+        sources = await scheduler.due_sources(all_sources=True)
+        if not sources:
+            out.print("No enabled sources. Add one with: briefbot source add URL")
+            return
+        reports = await gather_with_progress("polling", scheduler.start_due(sources))
+        failed = 0
+        for report in reports:
+            if isinstance(report, PollReport):
+                print_report(report)
+                failed += not report.ok
+        if failed:
+            raise Exit(1)
+
+
+@app.command()
+@command
+async def ingest(
+    targets: Annotated[list[str], typer.Argument(help="Feed or article URLs, or saved files.", metavar="URL|FILE...")],
+    pages: Annotated[bool, typer.Option("--pages/--no-pages", help="Fetch each feed item's page.")] = True,
+) -> None:
+    """Ingest feeds or article pages once, by URL or saved file. A bad input does not stop the rest."""
+    settings = load_settings()
+    async with open_app(settings) as ctx:
+        results = await gather_with_progress("ingesting", [ctx.ingest.ingest(t, fetch_pages=pages) for t in targets])
+    failed = 0
+    for target, result in zip(targets, results, strict=True):
+        if isinstance(result, PollReport):
+            print_report(result, label=target)
+        else:
+            err.print(f"[red]✗[/red] {target}: {result}", markup=True)
+            failed += 1
+    if failed:
+        raise Exit(1)
+
+
+@app.command()
+@command
+async def articles(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=10000, help="How many, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON array, text included.")] = False,
+) -> None:
+    """List stored articles, newest first."""
+    settings = load_settings()
+    async with open_app(settings) as ctx:
+        rows = await queries.latest_articles(limit)
+    del ctx
+    if as_json:
+        out.print_json(json.dumps([r.as_json() for r in rows]))
+        return
+    if not rows:
+        out.print("No articles yet. Try: briefbot source add URL, or briefbot ingest URL")
+        return
+    table = Table("id", "published", "source", "title", "via")
+    for r in rows:
+        when = (r.published_at or r.fetched_at).strftime("%Y-%m-%d %H:%M")
+        table.add_row(str(r.id), when, r.source, _escape(r.title or "(untitled)"), r.extraction)
+    out.print(table)
+
+
+# -- sources -----------------------------------------------------------------------------------
+
+
+@source_app.command("add")
+@command
+async def source_add(
+    url: Annotated[str, typer.Argument(help="A feed (RSS, Atom, JSON Feed) or a web page.")],
+    interval: Annotated[int | None, typer.Option(help="Minutes between polls.", min=1)] = None,
+) -> None:
+    """Add a source; a page's feed is discovered, and its current items are stored without delivery."""
+    async with open_app(load_settings()) as ctx:
+        added = await ctx.sources.add(url, interval_s=interval * 60 if interval else None)
+    s = added.source
+    out.print(f"Added source {s.id}: {s.title or s.url} ({s.kind}, every {s.interval_s // 60} min)")
+    if s.site_url and s.url != url:
+        out.print(f"  feed: {s.url}")
+    print_report(added.first_poll, label="first poll")
+
+
+@source_app.command("list")
+@command
+async def source_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List sources with their health."""
+    async with open_app(load_settings()) as ctx:
+        rows = await ctx.sources.health()
+    if as_json:
+        out.print_json(json.dumps([queries.jsonable(r) for r in rows]))
+        return
+    if not rows:
+        out.print("No sources. Add one with: briefbot source add URL")
+        return
+    table = Table("id", "status", "source", "articles", "last success", "failures", "last error")
+    for r in rows:
+        table.add_row(
+            str(r.id), r.status, _escape(r.title or r.url) + f"\n[dim]{r.url}[/dim]", str(r.articles),
+            r.last_success_at.strftime("%Y-%m-%d %H:%M") if r.last_success_at else "never",
+            str(r.failure_count), _escape(r.disabled_reason or r.last_error or ""),
+        )
+    out.print(table)
+
+
+@source_app.command("remove")
+@command
+async def source_remove(ref: Annotated[str, typer.Argument(help="Source id or URL.")]) -> None:
+    """Remove a source (its articles go with it)."""
+    async with open_app(load_settings()) as ctx:
+        source = await ctx.sources.remove(ref)
+    out.print(f"Removed source {source.id}: {source.title or source.url}")
+
+
+@source_app.command("enable")
+@command
+async def source_enable(ref: Annotated[str, typer.Argument(help="Source id or URL.")]) -> None:
+    """Re-enable a source that was disabled after repeated failures."""
+    async with open_app(load_settings()) as ctx:
+        source = await ctx.sources.enable(ref)
+    out.print(f"Enabled source {source.id}: {source.title or source.url}")
+
+
+@source_app.command("import-opml")
+@command
+async def source_import_opml(file: Annotated[Path, typer.Argument(help="An OPML file.")]) -> None:
+    """Add every feed listed in an OPML file."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise BriefbotError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    entries = parse_opml(data)
+    if not entries:
+        raise BriefbotError(f"{file} lists no feeds (no <outline xmlUrl=...>)")
+    async with open_app(load_settings()) as ctx:
+        results = await gather_with_progress("adding sources", [ctx.sources.add(e.url) for e in entries])
+    added = 0
+    for entry, result in zip(entries, results, strict=True):
+        if isinstance(result, BaseException):
+            err.print(f"[red]✗[/red] {entry.url}: {result}", markup=True)
+        else:
+            added += 1
+            out.print(f"[green]✓[/green] {result.source.id}: {result.source.title or result.source.url}", markup=True)
+    out.print(f"Imported {added} of {len(entries)} feeds.")
+    if added < len(entries):
+        raise Exit(1)
+
+
+@source_app.command("export-opml")
+@command
+async def source_export_opml(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
+) -> None:
+    """Write the sources as OPML."""
+    async with open_app(load_settings()) as ctx:
+        text = await ctx.sources.export_opml()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise BriefbotError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        out.print(f"Wrote {output}")
+
+
+@db_app.command("upgrade")
+@command
+async def db_upgrade() -> None:
+    """Apply pending database migrations."""
+    settings = load_settings()
+    applied: list[str] = []
+
+    def progress_cb(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            applied.append(name)
+            out.print(f"applied {app_label}.{name}")
+
+    await upgrade(settings.resolved_database_url, progress=progress_cb)
+    out.print("database is up to date" if not applied else f"{len(applied)} migration(s) applied")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""One error hierarchy for the core; the edges (CLI, Discord) translate it to user messages."""
+
+from __future__ import annotations
+
+
+class BriefbotError(Exception):
+    """Base of every error the core raises on purpose. ``str(err)`` is a user-facing line."""
+
+
+class ConfigError(BriefbotError):
+    """The settings are invalid or incomplete."""
+
+
+class InvalidURLError(BriefbotError):
+    """A URL is malformed or uses an unsupported scheme."""
+
+
+class BlockedAddressError(BriefbotError):
+    """A URL resolves to an address Briefbot refuses to contact (loopback, private, ...)."""
+
+
+class FetchError(BriefbotError):
+    """Fetching a URL failed. ``retry_after`` is set when the server asked us to wait."""
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class TooLargeError(FetchError):
+    """The body (after decompression) exceeded the size cap."""
+
+
+class TooManyRedirectsError(FetchError):
+    """More redirects than allowed, or a redirect loop."""
+
+
+class ParseError(BriefbotError):
+    """Bytes that should be a feed or a page could not be understood."""
+
+
+class NotFoundError(BriefbotError):
+    """A record the user named does not exist."""
+
+
+class AlreadyExistsError(BriefbotError):
+    """A record the user tried to add exists already."""

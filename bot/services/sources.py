@@ -1,0 +1,161 @@
+"""Managing sources: add (with feed discovery), list with health, remove, OPML in and out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from xml.sax.saxutils import quoteattr
+
+from lxml import etree
+
+from bot.errors import AlreadyExistsError, NotFoundError, ParseError
+from bot.ingest.pipeline import Ingestor, PollReport, url_key
+from bot.ingest.urls import validate_source_url
+from bot.storage.models import Source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    id: int
+    url: str
+    kind: str
+    title: str | None
+    interval_s: int
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    failure_count: int
+    disabled_reason: str | None
+    articles: int
+
+    @property
+    def status(self) -> str:
+        if self.disabled_reason:
+            return "disabled"
+        if self.failure_count:
+            return "failing"
+        return "ok" if self.last_success_at else "new"
+
+
+@dataclass(frozen=True, slots=True)
+class AddedSource:
+    source: Source
+    first_poll: PollReport
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlEntry:
+    url: str
+    title: str | None
+
+
+class SourceService:
+    def __init__(self, ingestor: Ingestor, *, default_interval_s: int) -> None:
+        self._ingestor = ingestor
+        self._interval = default_interval_s
+
+    async def add(self, url: str, *, guild_id: int = 0, interval_s: int | None = None) -> AddedSource:
+        """Validate, fetch and classify ``url``, store it, and run its first (priming) poll."""
+        url = validate_source_url(url)
+        if await Source.exists(guild_id=guild_id, url_key=url_key(url)):
+            raise AlreadyExistsError(f"{url} is already a source")
+        classified = await self._ingestor.classify(url)
+        key = url_key(classified.url)
+        if await Source.exists(guild_id=guild_id, url_key=key):
+            raise AlreadyExistsError(f"{url} is already a source (as {classified.url})")
+        source = await Source.create(
+            guild_id=guild_id,
+            url=classified.url,
+            url_key=key,
+            kind=classified.kind,
+            title=(classified.title or None) and classified.title[:512],
+            site_url=classified.site_url,
+            interval_s=interval_s or self._interval,
+        )
+        report = await self._ingestor.poll(source, prefetched=classified)
+        return AddedSource(source, report)
+
+    async def health(self, *, guild_id: int = 0) -> list[SourceHealth]:
+        sources = await Source.filter(guild_id=guild_id, scheduled=True).order_by("id")
+        out = []
+        for s in sources:
+            count = await s.articles.all().count()
+            out.append(
+                SourceHealth(
+                    id=s.id, url=s.url, kind=s.kind, title=s.title, interval_s=s.interval_s,
+                    last_success_at=s.last_success_at, last_error=s.last_error, last_error_at=s.last_error_at,
+                    failure_count=s.failure_count, disabled_reason=s.disabled_reason, articles=count,
+                )
+            )
+        return out
+
+    async def find(self, ref: str, *, guild_id: int = 0) -> Source:
+        """A source by id or URL, within the guild."""
+        ref = ref.strip()
+        source = None
+        if ref.isdigit():
+            source = await Source.get_or_none(id=int(ref), guild_id=guild_id)
+        if source is None and "://" in ref:
+            source = await Source.get_or_none(guild_id=guild_id, url_key=url_key(ref))
+        if source is None:
+            raise NotFoundError(f"no source {ref!r}; `source list` shows the ids")
+        return source
+
+    async def remove(self, ref: str, *, guild_id: int = 0) -> Source:
+        source = await self.find(ref, guild_id=guild_id)
+        await source.delete()
+        return source
+
+    async def enable(self, ref: str, *, guild_id: int = 0) -> Source:
+        source = await self.find(ref, guild_id=guild_id)
+        source.disabled_at = None
+        source.disabled_reason = None
+        source.disabled_notified_at = None
+        source.failure_count = 0
+        source.next_poll_at = None
+        await source.save()
+        return source
+
+    async def export_opml(self, *, guild_id: int = 0, title: str = "Briefbot sources") -> str:
+        sources = await Source.filter(guild_id=guild_id, scheduled=True).order_by("id")
+        lines = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<opml version="2.0">',
+            f"  <head><title>{_escape(title)}</title></head>",
+            "  <body>",
+        ]
+        for s in sources:
+            name = quoteattr(s.title or s.url)
+            attrs = f"text={name} title={name} type={quoteattr('rss' if s.kind == 'feed' else 'link')} xmlUrl={quoteattr(s.url)}"
+            if s.site_url:
+                attrs += f" htmlUrl={quoteattr(s.site_url)}"
+            lines.append(f"    <outline {attrs}/>")
+        lines += ["  </body>", "</opml>", ""]
+        return "\n".join(lines)
+
+
+def parse_opml(data: bytes) -> list[OpmlEntry]:
+    """The feed URLs in an OPML document (nested outlines included), in order, deduplicated."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"not a valid OPML file: {exc.msg}") from exc
+    if root.tag != "opml":
+        raise ParseError("not an OPML file (the root element is not <opml>)")
+    entries: list[OpmlEntry] = []
+    seen: set[str] = set()
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or outline.get("url") or "").strip()
+        if not url or url in seen:
+            continue
+        seen.add(url)
+        entries.append(OpmlEntry(url, outline.get("title") or outline.get("text")))
+    return entries
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,97 @@
+"""The one place that reads the environment (and ``.env``)."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot import __version__
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every setting Briefbot reads. ``.env.example`` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # Discord
+    discord_token: SecretStr | None = None
+
+    # Storage
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+
+    # Polling
+    poll_interval_s: int = Field(600, ge=30)
+    poll_jitter: float = Field(0.1, ge=0, le=0.5)
+    max_failures: int = Field(8, ge=1)
+    max_backoff_s: int = Field(6 * 3600, ge=60)
+    backfill_items: int = Field(0, ge=0)
+    scheduler_tick_s: float = Field(5.0, gt=0)
+
+    # Fetching
+    fetch_connect_timeout_s: float = Field(10.0, gt=0)
+    fetch_read_timeout_s: float = Field(20.0, gt=0)
+    fetch_total_timeout_s: float = Field(45.0, gt=0)
+    fetch_max_bytes: int = Field(5 * 1024 * 1024, ge=1024)
+    fetch_max_redirects: int = Field(5, ge=0, le=20)
+    fetch_concurrency: int = Field(32, ge=1)
+    fetch_per_host: int = Field(4, ge=1)
+    fetch_contact: str = ""
+    fetch_allow_private: bool = False
+    fetch_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    fetch_pages: bool = True
+
+    # Work pools
+    extract_workers: int = Field(0, ge=0)
+
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _level_known(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @field_validator("fetch_allowed_networks", mode="before")
+    @classmethod
+    def _networks_from_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("fetch_allowed_networks")
+    @classmethod
+    def _networks_valid(cls, value: list[str]) -> list[str]:
+        for net in value:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not a network: {net!r}") from exc
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in tortoise's form; SQLite under ``data_dir`` by default."""
+        url = self.database_url or f"sqlite://{self.data_dir / 'briefbot.sqlite3'}"
+        if url.startswith("postgresql://"):
+            url = "postgres://" + url[len("postgresql://") :]
+        return url
+
+    @property
+    def user_agent(self) -> str:
+        contact = f"; {self.fetch_contact}" if self.fetch_contact else ""
+        return f"Briefbot/{__version__} (self-hosted news briefing bot{contact})"

@@ -1,0 +1,78 @@
+"""Database lifetime: tortoise config, migrations, open/close."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.exceptions import ConfigurationError, DBConnectionError
+from tortoise.migrations.api import migrate as _migrate
+
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+MODELS_MODULE = "bot.storage.models"
+MIGRATIONS_MODULE = "bot.storage.migrations"
+
+
+def tortoise_config(url: str) -> dict[str, Any]:
+    """The tortoise config dict for a database URL (sqlite://PATH or postgres://...)."""
+    if not url.startswith(("sqlite://", "postgres://", "asyncpg://", "psycopg://")):
+        raise ConfigError(f"unsupported DATABASE_URL scheme: {url.split(':', 1)[0]!r} (use sqlite:// or postgresql://)")
+    return {
+        "connections": {"default": url},
+        "apps": {
+            "models": {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": MIGRATIONS_MODULE,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite://"):
+        path = url[len("sqlite://") :].split("?", 1)[0]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+async def upgrade(url: str, *, progress: Any = None) -> None:
+    """Apply every pending migration (forward only)."""
+    _ensure_sqlite_dir(url)
+    try:
+        await _migrate(config=tortoise_config(url), direction="forward", progress=progress)
+    except (OSError, DBConnectionError, ConfigurationError) as exc:
+        raise ConfigError(f"cannot open the database {_redacted(url)}: {exc}") from exc
+    finally:
+        await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def open_database(url: str, *, migrate: bool = True) -> AsyncIterator[None]:
+    """Open the database for the duration of the block (migrating it first by default)."""
+    if migrate:
+        await upgrade(url)
+    _ensure_sqlite_dir(url)
+    await Tortoise.init(config=tortoise_config(url))
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()

@@ -1,0 +1,244 @@
+"""Database models (tortoise-orm). Times are timezone-aware UTC.
+
+The schema covers the whole flow (source -> article -> analysis -> story -> delivery) so
+later features add columns, not rewrites. Discord ids are 64-bit integers; ``guild_id``
+0 means "added from the command line", not tied to a Discord server.
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Source(Model):
+    id = fields.IntField(primary_key=True)
+    guild_id = fields.BigIntField(default=0, db_index=True)
+    url = fields.CharField(max_length=2048)
+    url_key = fields.CharField(max_length=64, description="sha256 of the normalised URL")
+    kind = fields.CharField(max_length=16, default="unknown", description="feed, page or unknown")
+    title = fields.CharField(max_length=512, null=True)
+    site_url = fields.CharField(max_length=2048, null=True)
+    interval_s = fields.IntField(default=600)
+    etag = fields.CharField(max_length=512, null=True)
+    last_modified = fields.CharField(max_length=128, null=True)
+    next_poll_at = fields.DatetimeField(null=True, db_index=True)
+    last_polled_at = fields.DatetimeField(null=True)
+    last_success_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    last_error_at = fields.DatetimeField(null=True)
+    failure_count = fields.IntField(default=0)
+    disabled_at = fields.DatetimeField(null=True)
+    disabled_reason = fields.TextField(null=True)
+    disabled_notified_at = fields.DatetimeField(null=True)
+    primed = fields.BooleanField(default=False, description="first poll done (backfill suppressed)")
+    scheduled = fields.BooleanField(default=True, description="False for one-off `briefbot ingest` inputs")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sources"
+        unique_together = (("guild_id", "url_key"),)
+
+
+class Story(Model):
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=512)
+    first_seen_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField(db_index=True)
+    sources_count = fields.IntField(default=1)
+    briefing = fields.TextField(null=True)
+    centroid = fields.BinaryField(null=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "stories"
+
+
+class Article(Model):
+    id = fields.IntField(primary_key=True)
+    source: fields.ForeignKeyRelation[Source] = fields.ForeignKeyField(
+        "models.Source", related_name="articles", on_delete=fields.CASCADE
+    )
+    url = fields.CharField(max_length=2048)
+    url_key = fields.CharField(max_length=64, unique=True, description="sha256 of the normalised URL")
+    canonical_url = fields.CharField(max_length=2048, null=True)
+    guid = fields.CharField(max_length=1024, null=True)
+    content_hash = fields.CharField(max_length=64, db_index=True)
+    title = fields.CharField(max_length=1024, null=True)
+    author = fields.CharField(max_length=512, null=True)
+    published_at = fields.DatetimeField(null=True, db_index=True)
+    language = fields.CharField(max_length=16, null=True)
+    text = fields.TextField()
+    extraction = fields.CharField(max_length=16, description="page, feed-content, feed-summary or file")
+    fetched_at = fields.DatetimeField(db_index=True)
+    deliverable = fields.BooleanField(default=True, description="False for items stored on a source's first run")
+    # Analysis (filled by the summarizer stage)
+    summary = fields.TextField(null=True)
+    embedding = fields.BinaryField(null=True)
+    analyzed_at = fields.DatetimeField(null=True)
+    story: fields.ForeignKeyNullableRelation[Story] = fields.ForeignKeyField(
+        "models.Story", related_name="articles", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "articles"
+
+
+class ArticleSighting(Model):
+    """Each (source, item) that led to an article, for dedupe by GUID per source and guild scoping."""
+
+    id = fields.IntField(primary_key=True)
+    source: fields.ForeignKeyRelation[Source] = fields.ForeignKeyField(
+        "models.Source", related_name="sightings", on_delete=fields.CASCADE
+    )
+    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField(
+        "models.Article", related_name="sightings", on_delete=fields.CASCADE
+    )
+    item_key = fields.CharField(max_length=64, description="sha256 of the item's GUID or link")
+    seen_at = fields.DatetimeField()
+
+    class Meta:
+        table = "article_sightings"
+        unique_together = (("source", "item_key"),)
+
+
+class PipelineEvent(Model):
+    """What each stage decided about a URL, so `/why` can replay an article's path."""
+
+    id = fields.IntField(primary_key=True)
+    url_key = fields.CharField(max_length=64, db_index=True)
+    url = fields.CharField(max_length=2048)
+    source: fields.ForeignKeyNullableRelation[Source] = fields.ForeignKeyField(
+        "models.Source", related_name="events", null=True, on_delete=fields.SET_NULL
+    )
+    article: fields.ForeignKeyNullableRelation[Article] = fields.ForeignKeyField(
+        "models.Article", related_name="events", null=True, on_delete=fields.SET_NULL
+    )
+    stage = fields.CharField(max_length=32)
+    outcome = fields.CharField(max_length=32)
+    detail = fields.TextField(default="")
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "pipeline_events"
+
+
+class Actor(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=256)
+    type = fields.CharField(max_length=16, description="PERSON, ORG, GPE, ...")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "actors"
+        unique_together = (("name", "type"),)
+
+
+class ActorAlias(Model):
+    id = fields.IntField(primary_key=True)
+    actor: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="aliases", on_delete=fields.CASCADE
+    )
+    alias = fields.CharField(max_length=256)
+    alias_key = fields.CharField(max_length=256, db_index=True, description="casefolded alias")
+
+    class Meta:
+        table = "actor_aliases"
+        unique_together = (("actor", "alias_key"),)
+
+
+class Mention(Model):
+    id = fields.IntField(primary_key=True)
+    actor: fields.ForeignKeyRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="mentions", on_delete=fields.CASCADE
+    )
+    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField(
+        "models.Article", related_name="mentions", on_delete=fields.CASCADE
+    )
+    start = fields.IntField()
+    end = fields.IntField()
+    published_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "mentions"
+
+
+class Statement(Model):
+    id = fields.IntField(primary_key=True)
+    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField(
+        "models.Article", related_name="statements", on_delete=fields.CASCADE
+    )
+    actor: fields.ForeignKeyNullableRelation[Actor] = fields.ForeignKeyField(
+        "models.Actor", related_name="statements", null=True, on_delete=fields.SET_NULL
+    )
+    speaker = fields.CharField(max_length=256, null=True)
+    cue = fields.CharField(max_length=64, null=True)
+    text = fields.TextField()
+    start = fields.IntField()
+    end = fields.IntField()
+    kind = fields.CharField(max_length=16, description="direct, indirect or mixed")
+    published_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "statements"
+
+
+class Subscription(Model):
+    id = fields.IntField(primary_key=True)
+    guild_id = fields.BigIntField(db_index=True)
+    channel_id = fields.BigIntField(db_index=True)
+    topic = fields.CharField(max_length=256)
+    keywords = fields.JSONField(default=list)
+    mode = fields.CharField(max_length=16, default="realtime", description="realtime, hourly or daily")
+    time_of_day = fields.CharField(max_length=5, null=True, description="HH:MM for daily digests")
+    timezone = fields.CharField(max_length=64, default="UTC")
+    min_sources = fields.IntField(default=1)
+    cap_per_hour = fields.IntField(default=10)
+    paused_reason = fields.TextField(null=True)
+    paused_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "subscriptions"
+        unique_together = (("channel_id", "topic"),)
+
+
+class Delivery(Model):
+    """The outbox: one row per (story, channel), sent only with a Discord message id."""
+
+    id = fields.IntField(primary_key=True)
+    story: fields.ForeignKeyRelation[Story] = fields.ForeignKeyField(
+        "models.Story", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    subscription: fields.ForeignKeyNullableRelation[Subscription] = fields.ForeignKeyField(
+        "models.Subscription", related_name="deliveries", null=True, on_delete=fields.SET_NULL
+    )
+    guild_id = fields.BigIntField(db_index=True)
+    channel_id = fields.BigIntField(db_index=True)
+    idempotency_key = fields.CharField(max_length=128, unique=True)
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    reason = fields.TextField(null=True, description="why it was posted (topic score, actors)")
+    message_id = fields.BigIntField(null=True)
+    thread_id = fields.BigIntField(null=True, db_index=True)
+    sources_count = fields.IntField(default=0)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(null=True)
+    next_attempt_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "deliveries"
+
+
+class ThreadTurn(Model):
+    id = fields.IntField(primary_key=True)
+    guild_id = fields.BigIntField()
+    thread_id = fields.BigIntField(db_index=True)
+    question = fields.TextField()
+    answer = fields.TextField()
+    citations = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "thread_turns"

@@ -1,0 +1,1 @@
+"""Thin Discord adapters (slash commands). Added with the Discord issue."""

@@ -1,0 +1,1 @@
+"""The language work: pure, typed, no discord or database imports."""

@@ -150,7 +150,7 @@ async def run() -> None:
         await run_local(ctx)
 
 
-async def run_local(ctx: App) -> None:
+async def run_local(ctx: App, *, demo: bool = True) -> None:
     root = logging.getLogger()
     if root.level > logging.DEBUG:  # long-running: log at LOG_LEVEL unless -v asked for more
         root.setLevel(ctx.settings.log_level.upper())
@@ -160,10 +160,10 @@ async def run_local(ctx: App) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         if not await queries.has_scheduled_sources():
-            demo = resources.files("bot") / "demo" / "demo-feed.xml"
-            with resources.as_file(demo) as path:
-                report = await ctx.ingest.ingest_file(path, fetch_pages=False)
-            print_report(report, label="demo feed (shipped with Briefbot)")
+            if demo:
+                with resources.as_file(resources.files("bot") / "demo" / "demo-feed.xml") as path:
+                    report = await ctx.ingest.ingest_file(path, fetch_pages=False)
+                print_report(report, label="demo feed (shipped with Briefbot)")
             out.print("No sources yet. Add one with: briefbot source add URL  (new sources are picked up while this runs)")
         await ctx.scheduler(on_report=print_report).run_forever(stop)
     finally:
@@ -181,7 +181,7 @@ async def poll(
     settings = load_settings()
     async with open_app(settings) as ctx:
         if not once:
-            await run_local(ctx)
+            await run_local(ctx, demo=False)
             return
         scheduler = ctx.scheduler()
         sources = await scheduler.due_sources(all_sources=True)
@@ -254,7 +254,8 @@ async def source_add(
 ) -> None:
     """Add a source; a page's feed is discovered, and its current items are stored without delivery."""
     async with open_app(load_settings()) as ctx:
-        added = await ctx.sources.add(url, interval_s=interval * 60 if interval else None)
+        with err.status(f"Fetching {url} ..."):
+            added = await ctx.sources.add(url, interval_s=interval * 60 if interval else None)
     s = added.source
     out.print(f"Added source {s.id}: {s.title or s.url} ({s.kind}, every {s.interval_s // 60} min)")
     if s.site_url and s.url != url:

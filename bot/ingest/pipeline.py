@@ -31,6 +31,7 @@ FEED_ACCEPT = (
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 MIN_HASHED_TEXT = 200  # shorter texts are too generic to dedupe by content
+_HEALTH_FIELDS = ("failure_count", "last_polled_at", "last_success_at", "next_poll_at")
 
 
 def utcnow() -> datetime:
@@ -320,7 +321,7 @@ class Ingestor:
         source.failure_count = 0
         source.primed = True
         source.next_poll_at = now + self._jittered(source.interval_s)
-        await source.save()
+        await source.save(update_fields=[*_HEALTH_FIELDS, "etag", "last_modified", "primed", "title"])
 
     async def _record_failure(
         self, source: Source, error: str, retry_after: float | None, report: PollReport
@@ -338,7 +339,7 @@ class Ingestor:
             source.disabled_reason = f"{source.failure_count} failures in a row; last: {error}"[:2000]
             report.disabled = True
             log.warning("source %s disabled: %s", source.id, source.disabled_reason)
-        await source.save()
+        await source.save(update_fields=[*_HEALTH_FIELDS, "last_error", "last_error_at", "disabled_at", "disabled_reason"])
         report.ok = False
         report.error = error
         log.info("source %s failed (%d in a row): %s", source.id, source.failure_count, error)

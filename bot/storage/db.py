@@ -20,10 +20,20 @@ MODELS_MODULE = "bot.storage.models"
 MIGRATIONS_MODULE = "bot.storage.migrations"
 
 
+# SQLite: WAL with synchronous=NORMAL is durable against crashes of the process (not of the
+# machine's power) and avoids an fsync per transaction; busy_timeout lets the CLI and a running
+# bot share the file.
+SQLITE_DEFAULTS = {"synchronous": "NORMAL", "busy_timeout": "10000"}
+
+
 def tortoise_config(url: str) -> dict[str, Any]:
     """The tortoise config dict for a database URL (sqlite://PATH or postgres://...)."""
     if not url.startswith(("sqlite://", "postgres://", "asyncpg://", "psycopg://")):
         raise ConfigError(f"unsupported DATABASE_URL scheme: {url.split(':', 1)[0]!r} (use sqlite:// or postgresql://)")
+    if url.startswith("sqlite://"):
+        path, _, query = url.partition("?")
+        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        url = path + "?" + "&".join(f"{k}={v}" for k, v in {**SQLITE_DEFAULTS, **params}.items())
     return {
         "connections": {"default": url},
         "apps": {

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import lxml.etree
 import lxml.html
 
 from bot.errors import ParseError
@@ -48,13 +49,14 @@ _PREAMBLE_ITEM_RE = re.compile(
 )
 _HTML_DOCTYPE_RE = re.compile(rb"<!doctype\s+html", re.IGNORECASE)
 _FEED_ROOT_RE = re.compile(rb"\A<(?:[\w.-]+:)?(?:rss|feed|rdf)\b", re.IGNORECASE)
-_HTML_ROOT_RE = re.compile(rb"\A<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
+_HTML_ROOT_RE = re.compile(rb"\A<(?:html|head|body)\b", re.IGNORECASE)
 _HTML_TAGS_RE = re.compile(rb"<(?:html|head|body|div|script|meta|title|p)\b", re.IGNORECASE)
 _WS_RE = re.compile(r"\s+")
 _DOCTYPE_SUBSET_RE = re.compile(rb"(<!DOCTYPE[^\[>]*\[)(.*?)(\]\s*>)", re.DOTALL)
 _SAFE_ENTITY_RE = re.compile(
     rb"""<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(?:"([^"&%<]{0,64}|&\#x?[0-9A-Fa-f]{1,8};)"|'([^'&%<]{0,64}|&\#x?[0-9A-Fa-f]{1,8};)')\s*>"""
 )
+_PROLOG_BYTES = 64 * 1024  # a DOCTYPE further in is not in the prolog
 MAX_TITLE_CHARS = 1000
 # C0/C1 controls other than whitespace: illegal in XML 1.0, junk in a title.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -69,11 +71,7 @@ def _ascii_head(body: bytes, *, keep_doctype: list[bytes] | None = None) -> byte
     """
     head = body[: _SNIFF_BYTES * 2]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            enc = "utf-16"
-            head = head.decode(enc, "ignore").encode("utf-8", "ignore")
-        except (UnicodeError, LookupError):
-            pass
+        head = head.decode("utf-16", "ignore").encode("utf-8", "ignore")
     elif head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     pos = 0
@@ -350,20 +348,23 @@ def _kind(version: str, result: Any, root_kind: str | None = None) -> str:
     return "rss"
 
 
-def _feedparser_headers(content_type: str | None, url: str | None) -> dict[str, str]:
+def _feedparser_headers(content_type: str | None) -> dict[str, str]:
     """Headers for feedparser's RFC 3023 encoding rules.
 
     Always an XML media type: feedparser treats ``text/*`` without a charset as
     us-ascii, and headers without a content type as iso-8859-1; both are wrong for
     the modern web, where the XML declaration and BOM are the reliable signals.
+
+    No ``content-location``: feedparser would resolve every guid/id against it
+    ("abc123" becomes "https://host/path/abc123"), so guids would change with the
+    URL the feed was fetched from and non-URL guids would turn into bogus links.
+    Links are resolved against the feed URL here instead (after xml:base, which
+    feedparser applies).
     """
     media, charset = _media_type(content_type)
     if not (media in _XML_TYPES or media.endswith("+xml")) or media.startswith("text/"):
         media = "application/xml"
-    headers = {"content-type": f"{media}; charset={charset}" if charset else media}
-    if url:
-        headers["content-location"] = url
-    return headers
+    return {"content-type": f"{media}; charset={charset}" if charset else media}
 
 
 def parse_feed(body: bytes, *, url: str | None = None, content_type: str | None = None) -> ParsedFeed:
@@ -399,9 +400,10 @@ def _defuse_dtd(body: bytes) -> bytes:
     any limit. References to dropped entities make the document ill-formed, which
     feedparser recovers from.
     """
-    if b"<!ENTITY" not in body:
+    start = body.find(b"<!DOCTYPE", 0, _PROLOG_BYTES)
+    if start < 0 or b"<!ENTITY" not in body:
         return body
-    match = _DOCTYPE_SUBSET_RE.search(body)
+    match = _DOCTYPE_SUBSET_RE.match(body, start)
     if not match:
         return body
     # One declaration a line: feedparser's own DOCTYPE rewriting only sees
@@ -418,7 +420,7 @@ def _parse_xml_feed(body: bytes, url: str | None, content_type: str | None) -> P
         # argument as a possible *file name* and would open a local file by that name.
         result = feedparser.parse(
             io.BytesIO(body),
-            response_headers=_feedparser_headers(content_type, url),
+            response_headers=_feedparser_headers(content_type),
             resolve_relative_uris=True,
             sanitize_html=True,
         )
@@ -484,7 +486,7 @@ def discover_feeds(html: bytes | str, base_url: str) -> list[str]:
         if isinstance(html, str):
             html = html.encode("utf-8", "replace")
         doc = lxml.html.document_fromstring(html)
-    except (ValueError, TypeError, lxml.etree.ParserError, lxml.etree.XMLSyntaxError):
+    except (ValueError, TypeError, lxml.etree.LxmlError):
         return []
     base = base_url
     for el in doc.iter("base"):

@@ -88,6 +88,7 @@ def main_callback(
     )
     if not verbose:
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+        logging.getLogger("tortoise").setLevel(logging.WARNING)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -163,7 +164,10 @@ async def run_local(ctx: App, *, demo: bool = True) -> None:
             if demo:
                 with resources.as_file(resources.files("bot") / "demo" / "demo-feed.xml") as path:
                     report = await ctx.ingest.ingest_file(path, fetch_pages=False)
-                print_report(report, label="demo feed (shipped with Briefbot)")
+                if report.new:
+                    print_report(report, label="demo feed (shipped with Briefbot)")
+                else:
+                    out.print("The demo feed is stored already: `briefbot articles` lists it.")
             out.print("No sources yet. Add one with: briefbot source add URL  (new sources are picked up while this runs)")
         await ctx.scheduler(on_report=print_report).run_forever(stop)
     finally:

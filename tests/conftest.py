@@ -18,7 +18,7 @@ SHARED = REPO.parent / "shared"
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "db" in getattr(item, "fixturenames", ()):
+        if {"db", "db_url"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
         if item.get_closest_marker("shared") and not SHARED.is_dir():
             item.add_marker(pytest.mark.skip(reason=f"../shared is absent ({SHARED}): corpus tests run in CI"))

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -35,7 +36,7 @@ class CpuPool:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-cpu")
         else:
             ctx = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx)
+            self._executor = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx, initializer=_worker_init)
         log.debug("cpu pool started with %d worker(s)", self._workers)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -59,6 +60,11 @@ class CpuPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group: the parent shuts the workers down in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _parse_feed(body: bytes, url: str | None, content_type: str | None) -> ParsedFeed:

@@ -46,8 +46,10 @@ class Story(Model):
     first_seen_at = fields.DatetimeField()
     last_seen_at = fields.DatetimeField(db_index=True)
     sources_count = fields.IntField(default=1)
+    articles_count = fields.IntField(default=1)
     briefing = fields.TextField(null=True)
     centroid = fields.BinaryField(null=True)
+    actor_counts = fields.JSONField(default=dict, description="canonical actor name -> mentions in members")
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -74,8 +76,10 @@ class Article(Model):
     deliverable = fields.BooleanField(default=True, description="False for items stored on a source's first run")
     # Analysis (filled by the summarizer stage)
     summary = fields.TextField(null=True)
+    summary_method = fields.CharField(max_length=16, null=True)
     embedding = fields.BinaryField(null=True)
-    analyzed_at = fields.DatetimeField(null=True)
+    analyzed_at = fields.DatetimeField(null=True, db_index=True)
+    analysis_error = fields.TextField(null=True)
     story: fields.ForeignKeyNullableRelation[Story] = fields.ForeignKeyField(
         "models.Story", related_name="articles", null=True, on_delete=fields.SET_NULL
     )

@@ -73,3 +73,24 @@ async def test_latest_articles_newest_first_and_guild_scoped(db: str) -> None:
     assert [r.id for r in await latest_articles(10)] == [c.id, b.id, a.id]
     assert [r.id for r in await latest_articles(10, guild_id=1)] == [c.id, a.id]
     assert [r.id for r in await latest_articles(1, guild_id=2)] == [b.id]
+
+
+async def test_upgrade_keeps_rows_written_under_the_first_schema(db_url: str) -> None:
+    from tortoise.migrations.api import migrate
+
+    await migrate(config=tortoise_config(db_url), target="models.0001_initial")
+    conn = Tortoise.get_connection("default")
+    await conn.execute_script(
+        "INSERT INTO sources (guild_id, url, url_key, kind, interval_s, failure_count, primed, scheduled, created_at)"
+        " VALUES (0, 'https://n.example/feed', 'k', 'feed', 600, 0, TRUE, TRUE, '2026-01-01 00:00:00+00:00');"
+        "INSERT INTO articles (source_id, url, url_key, content_hash, text, extraction, fetched_at, deliverable)"
+        " VALUES (1, 'https://n.example/a', 'ak', 'h', 'body', 'page', '2026-01-01 00:00:00+00:00', TRUE);"
+    )
+    await Tortoise.close_connections()
+    await upgrade(db_url)
+    await Tortoise.init(config=tortoise_config(db_url))
+    try:
+        art = await Article.get(url_key="ak")
+        assert art.text == "body" and art.analyzed_at is None and art.analysis_error is None
+    finally:
+        await Tortoise.close_connections()

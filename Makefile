@@ -27,10 +27,12 @@ test: $(STAMP) ## Run the tests (SQLite; corpus tests need ../shared)
 test-pg: $(STAMP) ## Run the database tests on PostgreSQL (PG_TEST_URL, default the local server)
 	BRIEFBOT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
 
-bench: $(STAMP) ## Benchmarks: re-poll, ingest rate, peak memory (prints numbers)
+bench: $(STAMP) ## Benchmarks: re-poll and ingest rates, analysis rate, abstractive timing, peak memory
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.analysis
+	$(BIN)/python -m bench.bench_abstractive
 
-eval: $(STAMP) ## Quality figures on ../shared/eval (feed parsing, article extraction)
+eval: $(STAMP) ## Quality figures on ../shared/eval: parsing, extraction, ROUGE vs Lead-3, entity F1, statements
 	$(BIN)/python -m bench.eval
 
 clean: ## Remove the virtualenv and caches (keeps ./data)

@@ -283,6 +283,8 @@ def _table(rows: Sequence[tuple[str, str]]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__.splitlines()[0])
     parser.add_argument("--worst", type=int, default=0, metavar="N", help="also list the N pages with the lowest F1")
+    parser.add_argument("--no-language", action="store_true", help="only the ingestion figures (no models)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for the language figures")
     args = parser.parse_args(argv)
 
     if not SHARED.is_dir():
@@ -327,6 +329,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows.append(
         ("gofeed match", f"{match[0] / match[1]:.4f} ({match[0]} / {match[1]})" if match and match[1] else "n/a")
     )
+    if not args.no_language:
+        from bench.eval_language import language_rows
+
+        rows += language_rows(threads=args.threads)
     rows.append(("eval wall time (s)", f"{time.perf_counter() - start:.1f}"))
 
     print(_table(rows))

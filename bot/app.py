@@ -11,6 +11,9 @@ from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import Ingestor
 from bot.ingest.scheduler import OnReport, Scheduler
 from bot.ingest.workers import CpuPool
+from bot.language import Language, build_language
+from bot.services.actors import ActorStore
+from bot.services.analysis import AnalysisService
 from bot.services.ingest import IngestService
 from bot.services.sources import SourceService
 from bot.settings import Settings
@@ -27,6 +30,8 @@ class App:
     ingestor: Ingestor
     sources: SourceService
     ingest: IngestService
+    language: Language
+    analysis: AnalysisService
 
     def scheduler(self, on_report: OnReport | None = None) -> Scheduler:
         return Scheduler(
@@ -44,6 +49,7 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
         with CpuPool(settings.extract_workers) as pool:
             async with Fetcher(settings) as fetcher:
                 ingestor = Ingestor(settings, fetcher, pool)
+                language = build_language(settings)
                 yield App(
                     settings=settings,
                     fetcher=fetcher,
@@ -51,4 +57,7 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                     ingestor=ingestor,
                     sources=SourceService(ingestor, default_interval_s=settings.poll_interval_s),
                     ingest=IngestService(ingestor),
+                    language=language,
+                    analysis=AnalysisService(language.analyzer, language.clusterer, ActorStore(),
+                                             batch_size=settings.analysis_batch),
                 )

@@ -22,6 +22,7 @@ from rich.table import Table
 from bot.app import App, open_app
 from bot.errors import BriefbotError
 from bot.ingest.pipeline import PollReport
+from bot.services.analysis import AnalysedArticle
 from bot.services.sources import parse_opml
 from bot.settings import Settings
 from bot.storage import queries
@@ -89,6 +90,7 @@ def main_callback(
     if not verbose:
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
         logging.getLogger("tortoise").setLevel(logging.WARNING)
+        logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -155,10 +157,28 @@ async def run_local(ctx: App, *, demo: bool = True) -> None:
     root = logging.getLogger()
     if root.level > logging.DEBUG:  # long-running: log at LOG_LEVEL unless -v asked for more
         root.setLevel(ctx.settings.log_level.upper())
-    stop = asyncio.Event()
+    stop, wakeup = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    warm = asyncio.create_task(asyncio.to_thread(ctx.language.warm_up))  # models load while polling starts
+
+    def on_report(report: PollReport) -> None:
+        print_report(report)
+        if report.new:
+            wakeup.set()
+
+    async def analyse() -> None:
+        try:
+            await warm
+        except Exception as exc:
+            log.exception("loading the language models failed")
+            err.print(f"[red]error:[/red] the language models did not load ({exc}); articles are stored "
+                      "but not analysed", markup=True)
+            return
+        await ctx.analysis.run_forever(stop, wakeup, print_briefings)
+
+    analysis = asyncio.create_task(analyse())
     try:
         if not await queries.has_scheduled_sources():
             if demo:
@@ -166,14 +186,32 @@ async def run_local(ctx: App, *, demo: bool = True) -> None:
                     report = await ctx.ingest.ingest_file(path, fetch_pages=False)
                 if report.new:
                     print_report(report, label="demo feed (shipped with Briefbot)")
+                    wakeup.set()
                 else:
                     out.print("The demo feed is stored already: `briefbot articles` lists it.")
             out.print("No sources yet. Add one with: briefbot source add URL  (new sources are picked up while this runs)")
-        await ctx.scheduler(on_report=print_report).run_forever(stop)
+        await ctx.scheduler(on_report=on_report).run_forever(stop)
     finally:
+        stop.set()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+        analysis.cancel()
+        await asyncio.gather(analysis, return_exceptions=True)
     out.print("stopped")
+
+
+def print_briefings(done: list[AnalysedArticle]) -> None:
+    for item in done:
+        if item.error:
+            err.print(f"[red]✗[/red] analysis of {item.url} failed: {_escape(item.error)}", markup=True)
+            continue
+        if not item.deliverable:
+            continue
+        story = f"story {item.story_id}" + (" (joined an earlier report)" if item.story_joined else "")
+        actors = ", ".join(item.actors[:6]) or "none found"
+        out.print(f"\n[bold]■ {_escape(item.title or '(untitled)')}[/bold]\n  {_escape(item.summary)}\n"
+                  f"  [dim]actors: {_escape(actors)} · {item.statements} statement(s) · {story}[/dim]\n"
+                  f"  [dim]{item.url}[/dim]", markup=True)
 
 
 @app.command()
@@ -348,6 +386,84 @@ async def source_export_opml(
         except OSError as exc:
             raise BriefbotError(f"cannot write {output}: {exc.strerror or exc}") from exc
         out.print(f"Wrote {output}")
+
+
+# -- language batch work (no database) ---------------------------------------------------------
+
+
+def _open_text(path: str, mode: str) -> Any:
+    if path == "-":
+        return sys.stdin if mode == "r" else sys.stdout
+    try:
+        return open(path, mode, encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise BriefbotError(f"cannot open {path}: {exc.strerror or exc}") from exc
+
+
+def _batch(input_path: str, output_path: str, required: tuple[str, ...],
+           process: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]], label: str) -> None:
+    from bot.batch import read_records, run_batches
+    from bot.language import build_language
+
+    language = build_language(load_settings())
+    src, dst = _open_text(input_path, "r"), _open_text(output_path, "w")
+    try:
+        with err.status("Loading models ..."):
+            language.warm_up()
+        total = None
+        if src is not sys.stdin:
+            total = sum(1 for line in src if line.strip())
+            src.seek(0)
+        with progress() as bar:
+            task = bar.add_task(label, total=total)
+            report = run_batches(read_records(src, required), dst, lambda batch: process(language, batch),
+                                 on_progress=lambda n: bar.advance(task, n))
+    finally:
+        for f in (src, dst):
+            if f not in (sys.stdin, sys.stdout):
+                f.close()
+    for bad in report.bad:
+        err.print(f"[red]✗[/red] line {bad.line}: {bad.reason}", markup=True)
+    err.print(f"{report.written} written, {len(report.bad)} bad line(s)")
+    if report.bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def analyze(
+    input_path: Annotated[str, typer.Option("--input", "-i", help='JSON Lines {"id", "text", "title"?}; - for stdin.')],
+    output_path: Annotated[str, typer.Option("--output", "-o", help="JSON Lines of analyses; - for stdout.")],
+) -> None:
+    """Summary, actors and statements for each document of a JSON Lines file."""
+    from bot.batch import analysis_record, document_of
+
+    def process(language: Any, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        docs = [document_of(r) for r in batch]
+        return [analysis_record(d.id, a) for d, a in zip(docs, language.analyzer.run_many(docs), strict=True)]
+
+    try:
+        _batch(input_path, output_path, ("id", "text"), process, "analysing")
+    except BriefbotError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def ask(
+    input_path: Annotated[str, typer.Option("--input", "-i", help='JSON Lines {"id", "text", "question"}; - for stdin.')],
+    output_path: Annotated[str, typer.Option("--output", "-o", help="JSON Lines of answers; - for stdout.")],
+) -> None:
+    """Answer each question from its text, with citations, or say the text does not answer it."""
+    from bot.batch import answer_record, document_of
+
+    def process(language: Any, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [answer_record(r["id"], language.answerer.run(r["question"], [document_of(r)])) for r in batch]
+
+    try:
+        _batch(input_path, output_path, ("id", "text", "question"), process, "answering")
+    except BriefbotError as exc:
+        err.print(f"[red]error:[/red] {exc}", markup=True)
+        raise typer.Exit(1) from None
 
 
 @db_app.command("upgrade")

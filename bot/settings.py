@@ -59,6 +59,20 @@ class Settings(BaseSettings):
     # Work pools
     extract_workers: int = Field(0, ge=0)
 
+    # Language models (local paths or hub ids; empty: the offline defaults)
+    embedding_model: str | None = None
+    ner_model: str | None = None
+    summary_model: str | None = None
+    qa_model: str | None = None
+    model_threads: int = Field(0, ge=0)
+    summary_sentences: int = Field(3, ge=1, le=10)
+    summary_max_chars: int = Field(600, ge=100, le=4000)
+    story_window_h: int = Field(72, ge=1)
+    story_threshold: float = Field(0.54, gt=0, lt=1)
+    topic_threshold: float = Field(0.40, gt=0, lt=1)
+    answer_min_score: float = Field(0.43, gt=0, lt=1)
+    analysis_batch: int = Field(16, ge=1, le=256)
+
     log_level: str = "INFO"
 
     @field_validator("log_level")

@@ -143,7 +143,8 @@ async def test_run_without_token_polls_locally_and_stops_on_sigint(cli_env: dict
     )
     assert proc.stdout is not None
     seen: list[str] = []
-    while not any("No sources yet" in line for line in seen):
+    # the demo articles arrive, then their briefings once the models have loaded
+    while not any(line.startswith("■ Researchers map a deep-sea vent field") for line in seen):
         line = (await asyncio.wait_for(proc.stdout.readline(), timeout=60)).decode()
         assert line, f"exited early: {seen}"
         seen.append(line)
@@ -153,4 +154,6 @@ async def test_run_without_token_polls_locally_and_stops_on_sigint(cli_env: dict
     assert proc.returncode == 0, err.decode()
     assert text.splitlines()[0].startswith("DISCORD_TOKEN is not set: running locally")
     assert "Harbor City council approves tidal barrier" in text
+    assert "No sources yet" in text
+    assert "Mayor Ilse Brandvold" in text or "actors: " in text
     assert "stopped" in text

@@ -1,0 +1,95 @@
+"""`make bench` (language part): full analysis speed and memory.
+
+Full analysis = sentences, actors, statements, extractive summary, the title+lead embedding, plus
+story assignment and topic matching against 10 topics, for articles like the sample (about 5 kB).
+Prints articles/s and the peak RSS of this process with MiniLM loaded.
+Targets on a 2-core machine: >= 10 articles/s, peak RSS < 500 MB.
+
+Articles: the sample article when ../shared is present, otherwise the shipped demo feed's texts,
+each repeated under a different id (the analyzer caches nothing between articles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO.parent / "shared" / "samples" / "khamenei-statement.txt"
+TOPICS = ("Iran Israel tensions", "Middle East conflict", "nuclear talks", "rail strikes", "climate policy",
+          "elections in Europe", "energy prices", "technology regulation", "public health", "sports")
+
+
+def _texts() -> list[str]:
+    if SAMPLE.is_file():
+        return [SAMPLE.read_text(encoding="utf-8")]
+    import feedparser
+
+    from bot.ingest.extract import html_to_text
+
+    feed = feedparser.parse((REPO / "bot" / "demo" / "demo-feed.xml").read_bytes())
+    return [html_to_text(e.content[0].value) for e in feed.entries]
+
+
+def _hwm_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core, at most 4)")
+    parser.add_argument("--batch", type=int, default=16)
+    args = parser.parse_args()
+
+    from bot.language import build_language
+    from bot.settings import Settings
+    from summarizer.stories import StoryCandidate, StoryState
+    from summarizer.topics import Topic
+    from summarizer.types import Document
+
+    threads = args.threads or max(1, min(4, os.cpu_count() or 1))
+    lang = build_language(Settings(_env_file=None, model_threads=threads))
+    t0 = time.perf_counter()
+    lang.warm_up()
+    warm_s = time.perf_counter() - t0
+    texts = _texts()
+    docs = [Document(id=str(i), text=texts[i % len(texts)], title=None) for i in range(args.articles)]
+    topics = [Topic(t) for t in TOPICS]
+    lang.analyzer.run(docs[0])  # first call allocations
+
+    stories: list[StoryState] = []
+    start = time.perf_counter()
+    base = datetime(2026, 11, 26, tzinfo=UTC)
+    for i in range(0, len(docs), args.batch):
+        batch = docs[i : i + args.batch]
+        for doc, analysis in zip(batch, lang.analyzer.run_many(batch), strict=True):
+            import numpy as np
+
+            vec = np.asarray(analysis.embedding, dtype=np.float32)
+            cand = StoryCandidate(article_id=doc.id, title="", lead=analysis.summary.text, embedding=vec,
+                                  published=base + timedelta(minutes=int(doc.id)),
+                                  actors=tuple(a.name for a in analysis.actors))
+            decision = lang.clusterer.assign(cand, stories)
+            if decision.story_id is None:
+                stories.append(StoryState.start(str(len(stories)), cand))
+            else:
+                j = int(decision.story_id)
+                stories[j] = lang.clusterer.update(stories[j], cand)
+            lang.topics.match_many(topics, title="", text=analysis.summary.text,
+                                   actors=[a.name for a in analysis.actors], embedding=vec)
+    elapsed = time.perf_counter() - start
+    kb = sum(len(d.text) for d in docs) / len(docs) / 1000
+    print(f"models loaded in {warm_s:.1f} s; torch threads {threads}; {len(docs)} articles of {kb:.1f} kB")
+    print(f"{'full analysis + story + 10 topics':<44} {len(docs) / elapsed:8.1f} articles/s   (target >= 10)")
+    print(f"{'peak RSS of the analysing process':<44} {_hwm_mb():8.0f} MB          (target < 500)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Builds the language components from settings: one Embedder (one MiniLM per process) shared
+by the analyzer, the story clusterer's inputs, topic matching and answering. Part of the
+composition root; nothing here loads a model until ``warm_up()``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.settings import Settings
+from summarizer.actors import ActorExtractor
+from summarizer.analyzer import Analyzer
+from summarizer.answers import Answerer
+from summarizer.embeddings import Embedder
+from summarizer.stories import StoryClusterer
+from summarizer.summarize import AbstractiveSummarizer, ExtractiveSummarizer, Summarizer
+from summarizer.topics import TopicMatcher
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    embedder: Embedder
+    analyzer: Analyzer
+    answerer: Answerer
+    clusterer: StoryClusterer
+    topics: TopicMatcher
+
+    def warm_up(self) -> None:
+        self.analyzer.warm_up()
+
+
+def build_language(settings: Settings) -> Language:
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no weight-loading bars on the terminal or in the logs
+    threads = settings.model_threads or max(1, min(4, os.cpu_count() or 1))
+    embedder = Embedder(settings.embedding_model, threads=threads)
+    extractive = ExtractiveSummarizer(embedder, max_sentences=settings.summary_sentences,
+                                      max_chars=settings.summary_max_chars)
+    abstractive = AbstractiveSummarizer(settings.summary_model) if settings.summary_model else None
+    analyzer = Analyzer(embedder, ActorExtractor(embedder, settings.ner_model), Summarizer(extractive, abstractive))
+    return Language(
+        embedder=embedder,
+        analyzer=analyzer,
+        answerer=Answerer(embedder, min_score=settings.answer_min_score, qa_model=settings.qa_model),
+        clusterer=StoryClusterer(threshold=settings.story_threshold, window=timedelta(hours=settings.story_window_h)),
+        topics=TopicMatcher(embedder, threshold=settings.topic_threshold),
+    )

@@ -1,0 +1,213 @@
+"""Article -> analysis -> story: runs the summarizer on new articles and stores what it found
+(summary, embedding, actors and mentions, statements), then joins each article to a story."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from tortoise.transactions import in_transaction
+
+from bot.ingest.pipeline import utcnow
+from bot.services.actors import ActorStore
+from bot.storage.models import Article, ArticleSighting, Mention, PipelineEvent, Statement, Story
+from summarizer.analyzer import Analyzer
+from summarizer.stories import StoryCandidate, StoryClusterer, StoryState
+from summarizer.types import Analysis, Document
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedArticle:
+    article_id: int
+    title: str | None
+    url: str
+    summary: str
+    actors: tuple[str, ...]
+    statements: int
+    story_id: int | None
+    story_joined: bool
+    deliverable: bool
+    error: str | None = None
+
+
+def vector_bytes(vector: Sequence[float] | np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def vector_of(data: bytes | None) -> np.ndarray | None:
+    return np.frombuffer(data, dtype=np.float32) if data else None
+
+
+class AnalysisService:
+    """Analyses pending articles in batches. Model work runs in one worker thread at a time."""
+
+    def __init__(self, analyzer: Analyzer, clusterer: StoryClusterer, actors: ActorStore, *, batch_size: int = 16,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._analyzer = analyzer
+        self._clusterer = clusterer
+        self._actors = actors
+        self._batch_size = batch_size
+        self._clock = clock
+        self._lock = asyncio.Lock()
+
+    async def run_forever(self, stop: asyncio.Event, wakeup: asyncio.Event,
+                          on_done: Callable[[list[AnalysedArticle]], object] | None = None,
+                          *, idle_s: float = 30.0) -> None:
+        """Analyse pending articles whenever ``wakeup`` is set (or every ``idle_s``) until ``stop``."""
+        while not stop.is_set():
+            try:
+                done = await self.process_pending(limit=self._batch_size * 4)
+            except Exception:  # the database or a model failed: log, wait, try again
+                log.exception("analysis pass failed")
+                done = []
+            if done and on_done is not None:
+                result = on_done(done)
+                if asyncio.iscoroutine(result):
+                    await result
+            if done:
+                continue  # more may be waiting
+            wakeup.clear()
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wakeup.wait())]
+            await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+
+    async def pending(self) -> int:
+        return await Article.filter(analyzed_at__isnull=True).count()
+
+    async def process_pending(self, limit: int = 500) -> list[AnalysedArticle]:
+        """Analyse up to ``limit`` unanalysed articles, oldest first."""
+        done: list[AnalysedArticle] = []
+        async with self._lock:
+            while len(done) < limit:
+                batch = await (Article.filter(analyzed_at__isnull=True).order_by("id")
+                               .limit(min(self._batch_size, limit - len(done))).select_related("source"))
+                if not batch:
+                    break
+                done.extend(await self._process(batch))
+        return done
+
+    async def _process(self, batch: list[Article]) -> list[AnalysedArticle]:
+        docs = [_document(a) for a in batch]
+        try:
+            analyses: list[Analysis | BaseException] = list(await asyncio.to_thread(self._analyzer.run_many, docs))
+        except Exception:  # one bad article must not block the rest: retry one by one
+            log.exception("batch analysis failed; analysing the %d articles one by one", len(docs))
+            analyses = [await self._one(d) for d in docs]
+        out = []
+        for article, analysis in zip(batch, analyses, strict=True):
+            if isinstance(analysis, BaseException):
+                out.append(await self._record_error(article, analysis))
+            else:
+                out.append(await self._store(article, analysis))
+        return out
+
+    async def _one(self, doc: Document) -> Analysis | BaseException:
+        try:
+            return await asyncio.to_thread(self._analyzer.run, doc)
+        except Exception as exc:
+            log.exception("analysis of article %s failed", doc.id)
+            return exc
+
+    async def _record_error(self, article: Article, exc: BaseException) -> AnalysedArticle:
+        article.analyzed_at = self._clock()
+        article.analysis_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        await article.save(update_fields=["analyzed_at", "analysis_error"])
+        await PipelineEvent.create(url_key=article.url_key, url=article.url, source_id=article.source_id,
+                                   article_id=article.id, stage="analyze", outcome="failed",
+                                   detail=article.analysis_error)
+        return AnalysedArticle(article.id, article.title, article.url, "", (), 0, None, False, article.deliverable,
+                               error=article.analysis_error)
+
+    async def _store(self, article: Article, analysis: Analysis) -> AnalysedArticle:
+        published = article.published_at or article.fetched_at
+        actor_ids = await self._actors.resolve_all(analysis.actors)
+        candidate = StoryCandidate(
+            article_id=str(article.id), title=article.title or "", lead=analysis.summary.text,
+            embedding=np.asarray(analysis.embedding, dtype=np.float32), published=published,
+            actors=tuple(a.name for a in analysis.actors if a.type in ("PERSON", "ORG", "GPE")),
+            source=str(article.source_id),
+        )
+        async with in_transaction():
+            await Mention.bulk_create([
+                Mention(actor_id=actor_ids[a.name], article_id=article.id, start=m.start, end=m.end,
+                        published_at=published)
+                for a in analysis.actors for m in a.mentions
+            ])
+            await Statement.bulk_create([
+                Statement(article_id=article.id, actor_id=actor_ids.get(s.speaker) if s.speaker else None,
+                          speaker=s.speaker, cue=s.cue, text=s.text, start=s.span.start, end=s.span.end,
+                          kind=s.kind, published_at=published)
+                for s in analysis.statements
+            ])
+            story, decision_reason, joined = await self._assign_story(article, candidate)
+            article.summary = analysis.summary.text
+            article.summary_method = analysis.summary.method
+            article.embedding = vector_bytes(analysis.embedding)
+            article.analyzed_at = self._clock()
+            article.analysis_error = None
+            article.story_id = story.id
+            if analysis.language and not article.language:
+                article.language = analysis.language
+            await article.save(update_fields=["summary", "summary_method", "embedding", "analyzed_at",
+                                              "analysis_error", "story_id", "language"])
+            await PipelineEvent.bulk_create([
+                PipelineEvent(url_key=article.url_key, url=article.url, source_id=article.source_id,
+                              article_id=article.id, stage="analyze", outcome=analysis.summary.method,
+                              detail=f"{len(analysis.actors)} actors, {len(analysis.statements)} statements"
+                                     + (f"; {analysis.summary.note}" if analysis.summary.note else "")),
+                PipelineEvent(url_key=article.url_key, url=article.url, source_id=article.source_id,
+                              article_id=article.id, stage="story", outcome="joined" if joined else "new",
+                              detail=f"story {story.id}: {decision_reason}"),
+            ])
+        return AnalysedArticle(article.id, article.title, article.url, analysis.summary.text,
+                               tuple(a.name for a in analysis.actors), len(analysis.statements), story.id, joined,
+                               article.deliverable)
+
+    async def _assign_story(self, article: Article, candidate: StoryCandidate) -> tuple[Story, str, bool]:
+        since = candidate.published - self._clusterer.window
+        rows = await Story.filter(last_seen_at__gte=since).order_by("-last_seen_at").limit(500)
+        states = [_state(row) for row in rows if row.centroid]
+        decision = self._clusterer.assign(candidate, states)
+        if decision.story_id is None:
+            state = StoryState.start("new", candidate)
+            story = await Story.create(
+                title=(article.title or candidate.lead[:200] or "(untitled)")[:512],
+                first_seen_at=candidate.published, last_seen_at=candidate.published, sources_count=1,
+                articles_count=1, briefing=candidate.lead, centroid=vector_bytes(state.centroid),
+                actor_counts=dict(state.actor_counts),
+            )
+            return story, decision.reason, False
+        row = next(r for r in rows if str(r.id) == decision.story_id)
+        state = self._clusterer.update(_state(row), candidate)
+        row.centroid = vector_bytes(state.centroid)
+        row.actor_counts = dict(state.actor_counts)
+        row.first_seen_at = min(row.first_seen_at, candidate.published)
+        row.last_seen_at = max(row.last_seen_at, candidate.published)
+        row.articles_count = await Article.filter(story_id=row.id).count() + 1
+        sources = set(await ArticleSighting.filter(article__story_id=row.id).values_list("source_id", flat=True))
+        sources.add(article.source_id)
+        row.sources_count = len(sources)
+        await row.save(update_fields=["centroid", "actor_counts", "first_seen_at", "last_seen_at", "articles_count",
+                                      "sources_count", "updated_at"])
+        return row, decision.reason, True
+
+
+def _document(article: Article) -> Document:
+    source = article.source
+    return Document(id=str(article.id), text=article.text, title=article.title, published=article.published_at,
+                    source=(source.title or source.url) if source else None, url=article.url)
+
+
+def _state(row: Story) -> StoryState:
+    centroid = vector_of(row.centroid)
+    assert centroid is not None
+    return StoryState(story_id=str(row.id), centroid=centroid, actor_counts=dict(row.actor_counts or {}),
+                      first_seen=row.first_seen_at, last_seen=row.last_seen_at, member_count=row.articles_count,
+                      title=row.title)

@@ -46,8 +46,54 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core, at most 4)")
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="analyser processes sharing the articles (each with --threads threads)")
     args = parser.parse_args()
+    if args.processes > 1:
+        _multi(args)
+        return
+    _run(args)
 
+
+def _worker(articles: int, threads: int, batch: int, ready, go, out) -> None:  # type: ignore[no-untyped-def]
+    import io
+    import sys
+
+    sys.argv = ["bench.analysis", "--articles", str(articles), "--threads", str(threads), "--batch", str(batch)]
+    buf = io.StringIO()
+    real, sys.stdout = sys.stdout, buf
+    try:
+        main_args = argparse.Namespace(articles=articles, threads=threads, batch=batch, processes=1)
+        _run(main_args, ready=ready, go=go)
+    finally:
+        sys.stdout = real
+    out.put((buf.getvalue(), _hwm_mb()))
+
+
+def _multi(args: argparse.Namespace) -> None:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    threads = args.threads or 1
+    per = args.articles // args.processes
+    ready, go, out = ctx.Barrier(args.processes + 1), ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(per, threads, args.batch, ready, go, out)) for _ in range(args.processes)]
+    for p in procs:
+        p.start()
+    ready.wait()  # every process has loaded its models
+    start = time.perf_counter()
+    go.set()
+    results = [out.get() for _ in procs]
+    elapsed = time.perf_counter() - start
+    for p in procs:
+        p.join()
+    print(f"{args.processes} analyser processes x {threads} torch thread(s), {per * args.processes} articles")
+    print(f"{'full analysis + story + 10 topics, all':<44} {per * args.processes / elapsed:8.1f} articles/s   "
+          "(target >= 10)")
+    print(f"{'peak RSS of each analysing process':<44} " + ", ".join(f"{mb:.0f} MB" for _, mb in results)
+          + "  (target < 500)")
+
+def _run(args: argparse.Namespace, ready=None, go=None) -> None:  # type: ignore[no-untyped-def]
     from bot.language import build_language
     from bot.settings import Settings
     from summarizer.stories import StoryCandidate, StoryState
@@ -65,6 +111,9 @@ def main() -> None:
     lang.analyzer.run(docs[0])  # first call allocations
 
     stories: list[StoryState] = []
+    if ready is not None:
+        ready.wait()
+        go.wait()
     start = time.perf_counter()
     base = datetime(2026, 11, 26, tzinfo=UTC)
     for i in range(0, len(docs), args.batch):

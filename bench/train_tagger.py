@@ -96,9 +96,9 @@ def encode_docs(docs: list[GoldDocument], layers: tuple[int, ...], threads: int
     from summarizer.embeddings import Embedder
 
     torch.set_num_threads(threads)
-    st = Embedder().model
-    tokenizer = st[0].tokenizer
-    encoder = truncated_encoder(st[0].auto_model, max(layers))  # float32, as trained
+    embedder = Embedder()
+    tokenizer = embedder.tokenizer
+    encoder = truncated_encoder(embedder.auto_model, max(layers))  # float32, as trained
     encoded = [tokenize(tokenizer, d.text) for d in docs]
     states = run_windows(encoder, tokenizer, encoded, MAX_PIECES, 16, layers=layers)
     xs = [word_inputs(e, s) for e, s in zip(encoded, states, strict=True)]

@@ -31,13 +31,12 @@ class Language:
 
 
 def build_language(settings: Settings) -> Language:
+    # configured transformers models: no download or weight-loading bars on the terminal or in logs
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # no weight-loading bars on the terminal or in the logs
+    os.environ.setdefault("TQDM_DISABLE", "1")
     threads = settings.model_threads or max(1, min(4, os.cpu_count() or 1))
-    embedder = Embedder(settings.embedding_model, threads=threads)
+    embedder = Embedder(settings.embedding_model, threads=threads, precision=settings.model_precision)
     extractive = ExtractiveSummarizer(embedder, max_sentences=settings.summary_sentences,
                                       max_chars=settings.summary_max_chars)
     abstractive = AbstractiveSummarizer(settings.summary_model) if settings.summary_model else None

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     summary_model: str | None = None
     qa_model: str | None = None
     model_threads: int = Field(0, ge=0)
+    model_precision: str = Field("auto", pattern="^(auto|float32|bfloat16)$")
     summary_sentences: int = Field(3, ge=1, le=10)
     summary_max_chars: int = Field(600, ge=100, le=4000)
     story_window_h: int = Field(72, ge=1)

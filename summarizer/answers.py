@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import bm25s
 import numpy as np
-from nltk.stem.snowball import SnowballStemmer
+import snowballstemmer
 
 from summarizer.sentences import split_sentences
 from summarizer.types import Answer, Citation, Document, Sentence
@@ -132,12 +132,14 @@ _LEANS_ON_PREVIOUS = re.compile(
 )
 
 
-_SNOWBALL = SnowballStemmer("english")
+_SNOWBALL = snowballstemmer.stemmer("english")
+_SNOWBALL_LOCK = threading.Lock()  # the stemmer object keeps per-call state
 
 
 @functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
-    return _SNOWBALL.stem(_LEMMAS.get(word, word))
+    with _SNOWBALL_LOCK:
+        return _SNOWBALL.stemWord(_LEMMAS.get(word, word))
 
 
 def tokenize(text: str) -> list[str]:

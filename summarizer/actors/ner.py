@@ -315,17 +315,20 @@ def mentions_from_words(enc: Encoded, spans: Iterable[tuple[int, int, str]]) -> 
 
 def truncated_encoder(auto_model: Any, layers: int) -> Any:
     """A BertModel running only the first ``layers`` layers of ``auto_model``, sharing its weights."""
+    total = len(auto_model.encoder.layer)
+    if layers >= total:
+        return auto_model
+    if hasattr(auto_model, "truncated"):  # summarizer.minilm.BertEncoder
+        return auto_model.truncated(layers)
     import copy
 
     import torch
     from transformers import BertConfig, BertModel
 
-    total = len(auto_model.encoder.layer)
-    if layers >= total:
-        return auto_model
     config: BertConfig = copy.deepcopy(auto_model.config)
     config.num_hidden_layers = layers
-    small = BertModel(config, add_pooling_layer=False)
+    with torch.device("meta"):  # no weights allocated: the real modules are put in below
+        small = BertModel(config, add_pooling_layer=False)
     small.embeddings = auto_model.embeddings
     small.encoder.layer = torch.nn.ModuleList(list(auto_model.encoder.layer[:layers]))
     small.eval()
@@ -367,14 +370,12 @@ class MiniLMTagger:
         with self._lock:
             if self._ready:
                 return
-            st = self._embedder.model
-            transformer = st[0]
             self.heads, meta = load_heads(self._weights_path)
             self.labels = [str(x) for x in meta["labels"]]
             self.layers = tuple(int(k) for k in np.atleast_1d(meta["layers"]))
             self.max_pieces = int(meta["max_pieces"])
-            self.tokenizer = transformer.tokenizer
-            encoder = truncated_encoder(transformer.auto_model, max(self.layers))
+            self.tokenizer = self._embedder.tokenizer
+            encoder = truncated_encoder(self._embedder.auto_model, max(self.layers))
             self.precision = self._precision if self._precision != "auto" else (
                 "bfloat16" if native_bfloat16() else "float32")
             if self.precision == "bfloat16":
@@ -382,7 +383,13 @@ class MiniLMTagger:
 
                 import torch
 
-                encoder = copy.deepcopy(encoder).to(torch.bfloat16)  # the embedder's model stays float32
+                base = self._embedder.auto_model
+                if next(base.parameters()).dtype == torch.bfloat16:
+                    pass  # the shared model runs in bfloat16 already: no copy
+                elif hasattr(base, "copy_as"):  # summarizer.minilm: copy only the layers read, tensor by tensor
+                    encoder = base.copy_as(torch.bfloat16, max(self.layers))
+                else:
+                    encoder = copy.deepcopy(encoder).to(torch.bfloat16)  # the embedder's model stays float32
             self.encoder = encoder
             self._ready = True
 

@@ -245,8 +245,8 @@ def extractor(embedder: Embedder) -> ActorExtractor:
 def test_the_shared_embedder_is_left_as_it_was(embedder: Embedder, extractor: ActorExtractor) -> None:
     import torch
 
-    assert all(p.dtype == torch.float32 for p in embedder.model.parameters())
-    assert len(embedder.model[0].auto_model.encoder.layer) == 6
+    assert all(p.dtype == torch.float32 for p in embedder.auto_model.parameters())
+    assert len(embedder.auto_model.encoder.layer) == 6
     vectors = embedder.encode(["Iran and Israel", "Iran and Israel"])
     assert vectors.shape == (2, 384) and abs(float(vectors[0] @ vectors[1]) - 1.0) < 1e-5
 

@@ -27,7 +27,7 @@ def _analyzer(threads: int):  # type: ignore[no-untyped-def]
     from summarizer.embeddings import Embedder
     from summarizer.summarize import ExtractiveSummarizer, Summarizer
 
-    embedder = Embedder(threads=threads)
+    embedder = Embedder(threads=threads, precision="auto")
     analyzer = Analyzer(embedder, ActorExtractor(embedder), Summarizer(ExtractiveSummarizer(embedder)))
     analyzer.warm_up()
     return analyzer

@@ -36,7 +36,7 @@ def build_language(settings: Settings) -> Language:
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     os.environ.setdefault("TQDM_DISABLE", "1")
     threads = settings.model_threads or max(1, min(4, os.cpu_count() or 1))
-    embedder = Embedder(settings.embedding_model, threads=threads, precision=settings.model_precision)
+    embedder = Embedder(settings.embedding_model, threads=threads, precision=settings.model_precision, batch_size=32)
     extractive = ExtractiveSummarizer(embedder, max_sentences=settings.summary_sentences,
                                       max_chars=settings.summary_max_chars)
     abstractive = AbstractiveSummarizer(settings.summary_model) if settings.summary_model else None

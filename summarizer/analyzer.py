@@ -95,28 +95,42 @@ class Analyzer:
             if len(doc.text) > MAX_CHARS:
                 raise InputError(f"document {doc.id!r} is {len(doc.text):,} characters; the limit is {MAX_CHARS:,}")
         prepared = [self._prepare(doc) for doc in docs]
+        splits = [split_sentences(work.text) for work in prepared]
+        extractive = self.summarizer.extractive if self.summarizer.abstractive is None else None
+        # one encoder batch for every document's summary candidates and story text
+        plans = [extractive.plan(w, s) if extractive is not None else [] for w, s in zip(prepared, splits, strict=True)]
         story_texts = []
-        results: list[tuple[Summary, tuple[Actor, ...], tuple[Statement, ...], str | None]] = []
-        for doc, work in zip(docs, prepared, strict=True):
-            sentences = split_sentences(work.text)
-            english = is_english(work.text)
+        for doc, plan, sentences in zip(docs, plans, splits, strict=True):
+            lead_parts = [t for t in plan[:2] if t != doc.title] or [s.text for s in sentences[:2]]
+            story_texts.append(embed_candidate_text(doc.title, " ".join(lead_parts)))
+        flat = [t for plan in plans for t in plan] + story_texts
+        vectors = self.embedder.encode(flat) if flat else np.zeros((0, 0), np.float32)
+        english = [is_english(w.text) for w in prepared]
+        tagged = [i for i, w in enumerate(prepared) if english[i] and w.text.strip()]
+        # one document at a time: batching the tagger over documents is no faster here and holds
+        # every document's token states at once (about 15 MB each)
+        found_actors = {i: self.actors.run(prepared[i].text) for i in tagged}
+        offset = 0
+        out: list[Analysis] = []
+        for i, (doc, work, sentences) in enumerate(zip(docs, prepared, splits, strict=True)):
             actors: tuple[Actor, ...] = ()
             statements: tuple[Statement, ...] = ()
-            if english and work.text.strip():
-                actors = tuple(self.actors.run(work.text))
+            if i in found_actors:
+                actors = tuple(found_actors[i])
                 found = extract_statements(work.text, sentences, actors)
                 statements = tuple(s for s in found if _verbatim(doc.text, s))
-            summary = self.summarizer.run(work, sentences) if work.text.strip() else Summary(
-                text="", sentences=(), method="extractive", note="empty document")
-            lead = " ".join(s.text for s in summary.sentences[:2]) or " ".join(s.text for s in sentences[:2])
-            story_texts.append(embed_candidate_text(doc.title, lead))
-            results.append((summary, actors, statements, "en" if english else None))
-        vectors = self.embedder.encode(story_texts) if story_texts else np.zeros((0, 0), np.float32)
-        return [
-            Analysis(document_id=doc.id, summary=summary, actors=actors, statements=statements,
-                     embedding=tuple(float(x) for x in vec), language=lang)
-            for doc, (summary, actors, statements, lang), vec in zip(docs, results, vectors, strict=True)
-        ]
+            encoded = vectors[offset : offset + len(plans[i])] if plans[i] else None
+            offset += len(plans[i])
+            if not work.text.strip():
+                summary = Summary(text="", sentences=(), method="extractive", note="empty document")
+            elif extractive is not None:
+                summary = extractive.run(work, sentences, encoded=encoded)
+            else:
+                summary = self.summarizer.run(work, sentences)
+            out.append(Analysis(document_id=doc.id, summary=summary, actors=actors, statements=statements,
+                                embedding=tuple(float(x) for x in vectors[len(flat) - len(docs) + i]),
+                                language="en" if english[i] else None))
+        return out
 
     @staticmethod
     def _prepare(doc: Document) -> Document:

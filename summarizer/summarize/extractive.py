@@ -224,8 +224,18 @@ class ExtractiveSummarizer:
                     break
         return out
 
+    def plan(self, doc: Document, sentences: Sequence[Sentence]) -> list[str]:
+        """The texts ``run`` would encode for ``doc`` (empty when it encodes nothing), so a caller
+        can encode many documents' texts in one batch and pass each slice as ``encoded``."""
+        if self.embedder is None:
+            return []
+        texts = [c.text[: self.embed_chars] for _, c in self.candidates(doc, sentences)]
+        if texts and doc.title and doc.title.strip() and self.w_title:
+            texts.append(doc.title)
+        return texts
+
     def run(self, doc: Document, sentences: Sequence[Sentence] | None = None, *,
-            embeddings: np.ndarray | None = None) -> Summary:
+            embeddings: np.ndarray | None = None, encoded: np.ndarray | None = None) -> Summary:
         """The briefing of ``doc``. ``sentences`` default to ``split_sentences(doc.text)``;
         ``embeddings`` (optional) are normalised vectors of ``sentences``, one row each."""
         if sentences is None:
@@ -254,7 +264,10 @@ class ExtractiveSummarizer:
             else:
                 emb = None
                 extra = [t[: self.embed_chars] for t in texts] + ([doc.title] if use_title and doc.title else [])
-            vecs = self.embedder.encode(extra) if extra else np.zeros((0, 0), dtype=np.float32)
+            if encoded is not None and embeddings is None and len(encoded) == len(extra):
+                vecs = np.asarray(encoded, dtype=np.float32)  # from plan(), encoded by the caller
+            else:
+                vecs = self.embedder.encode(extra) if extra else np.zeros((0, 0), dtype=np.float32)
             if emb is None:
                 emb = vecs[: len(texts)]
             if use_title:

@@ -94,3 +94,17 @@ async def test_upgrade_keeps_rows_written_under_the_first_schema(db_url: str) ->
         assert art.text == "body" and art.analyzed_at is None and art.analysis_error is None
     finally:
         await Tortoise.close_connections()
+
+
+async def test_every_declared_index_exists(db: str) -> None:
+    """A migration that rebuilds a SQLite table must not lose its indexes (0002 did; 0003 restores)."""
+    conn = Tortoise.get_connection("default")
+    if db.startswith("sqlite"):
+        rows = await conn.execute_query_dict(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles' AND sql IS NOT NULL")
+        sql = " ".join(r["sql"] for r in rows)
+    else:
+        rows = await conn.execute_query_dict("SELECT indexdef FROM pg_indexes WHERE tablename = 'articles'")
+        sql = " ".join(r["indexdef"] for r in rows)
+    for column in ("content_hash", "published_at", "fetched_at", "analyzed_at"):
+        assert f"({column})" in sql.replace('"', ""), f"no index on articles.{column}"

@@ -94,6 +94,8 @@ def _multi(args: argparse.Namespace) -> None:
           + "  (target < 500)")
 
 def _run(args: argparse.Namespace, ready=None, go=None) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
     from bot.language import build_language
     from bot.settings import Settings
     from summarizer.stories import StoryCandidate, StoryState
@@ -119,8 +121,6 @@ def _run(args: argparse.Namespace, ready=None, go=None) -> None:  # type: ignore
     for i in range(0, len(docs), args.batch):
         batch = docs[i : i + args.batch]
         for doc, analysis in zip(batch, lang.analyzer.run_many(batch), strict=True):
-            import numpy as np
-
             vec = np.asarray(analysis.embedding, dtype=np.float32)
             cand = StoryCandidate(article_id=doc.id, title="", lead=analysis.summary.text, embedding=vec,
                                   published=base + timedelta(minutes=int(doc.id)),

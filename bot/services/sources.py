@@ -8,6 +8,7 @@ from datetime import datetime
 from xml.sax.saxutils import quoteattr
 
 from lxml import etree
+from tortoise.functions import Count
 
 from bot.errors import AlreadyExistsError, NotFoundError, ParseError
 from bot.ingest.pipeline import Ingestor, PollReport, url_key
@@ -79,10 +80,11 @@ class SourceService:
         return AddedSource(source, report)
 
     async def health(self, *, guild_id: int = 0) -> list[SourceHealth]:
-        sources = await Source.filter(guild_id=guild_id, scheduled=True).order_by("id")
+        sources = await (Source.filter(guild_id=guild_id, scheduled=True)
+                         .annotate(article_count=Count("articles")).order_by("id"))
         out = []
         for s in sources:
-            count = await s.articles.all().count()
+            count = s.article_count  # type: ignore[attr-defined]
             out.append(
                 SourceHealth(
                     id=s.id, url=s.url, kind=s.kind, title=s.title, interval_s=s.interval_s,

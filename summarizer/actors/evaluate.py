@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from summarizer.types import EntityType, Mention
+from summarizer.types import Mention
 
 CorpusType = str  # "PER", "ORG", "LOC", "MISC"
 TYPES: tuple[CorpusType, ...] = ("PER", "ORG", "LOC", "MISC")

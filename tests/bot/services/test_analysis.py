@@ -13,7 +13,7 @@ from bot.services.actors import ActorStore
 from bot.services.analysis import AnalysisService
 from bot.settings import Settings
 from bot.storage.models import Actor, ActorAlias, Article, ArticleSighting, Mention, PipelineEvent, Source, Statement, Story
-from tests.summarizer.fixtures.story_pairs import JOIN, SPLIT, Art
+from tests.summarizer.fixtures.story_pairs import JOIN, Art
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ async def test_actor_is_recognised_across_articles_and_statements_are_linked(db:
     assert await Mention.filter(actor_id=khamenei[0].id).count() >= 2
     said = await Statement.filter(actor_id=khamenei[0].id).values_list("kind", "text", "article__text")
     assert said, "the reported statement in the first article is attributed to Khamenei"
-    for kind, text, article_text in said:
+    for _kind, text, article_text in said:
         assert text in article_text
 
 

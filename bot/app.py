@@ -12,10 +12,14 @@ from bot.ingest.pipeline import Ingestor
 from bot.ingest.scheduler import OnReport, Scheduler
 from bot.ingest.workers import CpuPool
 from bot.language import Language, build_language
+from bot.services.actor_views import ActorViews
 from bot.services.actors import ActorStore
 from bot.services.analysis import AnalysisService
+from bot.services.asking import AskService
+from bot.services.briefs import BriefService
 from bot.services.ingest import IngestService
 from bot.services.sources import SourceService
+from bot.services.why import WhyService
 from bot.settings import Settings
 from bot.storage.db import open_database
 
@@ -32,6 +36,10 @@ class App:
     ingest: IngestService
     language: Language
     analysis: AnalysisService
+    briefs: BriefService
+    actors: ActorViews
+    asking: AskService
+    why: WhyService
 
     def scheduler(self, on_report: OnReport | None = None) -> Scheduler:
         return Scheduler(
@@ -55,9 +63,14 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                     fetcher=fetcher,
                     pool=pool,
                     ingestor=ingestor,
-                    sources=SourceService(ingestor, default_interval_s=settings.poll_interval_s),
+                    sources=SourceService(ingestor, default_interval_s=settings.poll_interval_s,
+                                          max_per_guild=settings.max_sources_per_guild),
                     ingest=IngestService(ingestor),
                     language=language,
                     analysis=AnalysisService(language.analyzer, language.clusterer, ActorStore(),
                                              batch_size=settings.analysis_batch),
+                    briefs=BriefService(language.topics),
+                    actors=ActorViews(language.topics),
+                    asking=AskService(language.answerer, language.embedder),
+                    why=WhyService(language.topics),
                 )

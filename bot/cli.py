@@ -91,6 +91,7 @@ def main_callback(
         logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
         logging.getLogger("tortoise").setLevel(logging.WARNING)
         logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -146,17 +147,55 @@ async def run() -> None:
     """Run Briefbot: the Discord bot when DISCORD_TOKEN is set, otherwise locally in the terminal."""
     settings = load_settings()
     if settings.discord_token is not None:
-        out.print("DISCORD_TOKEN is set, but this build has no Discord client yet: running locally instead.")
-    else:
-        out.print("DISCORD_TOKEN is not set: running locally, polling sources and printing what arrives (Ctrl-C stops).")
+        from bot.discord.runner import run_discord
+
+        _log_at(settings.log_level)
+        async with open_app(settings) as ctx:
+            await run_discord(ctx)
+        return
+    out.print("DISCORD_TOKEN is not set: running locally, polling sources and printing what arrives (Ctrl-C stops).")
     async with open_app(settings) as ctx:
         await run_local(ctx)
 
 
-async def run_local(ctx: App, *, demo: bool = True) -> None:
+def _log_at(level: str) -> None:
     root = logging.getLogger()
     if root.level > logging.DEBUG:  # long-running: log at LOG_LEVEL unless -v asked for more
-        root.setLevel(ctx.settings.log_level.upper())
+        root.setLevel(level.upper())
+        for noisy in ("discord.gateway", "discord.http"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+@app.command()
+@command
+async def console(
+    charts: Annotated[Path | None, typer.Option("--charts", help="Save /actor charts (PNG) in this folder.")] = None,
+) -> None:
+    """The slash commands in the terminal (brief, actor, statements, ask, why, source): no Discord needed."""
+    from bot.console import run_console
+
+    if charts is not None:
+        charts.mkdir(parents=True, exist_ok=True)
+    async with open_app(load_settings()) as ctx:
+        await run_console(ctx, chart_dir=charts)
+
+
+@app.command()
+@command
+async def sync(
+    guild: Annotated[int | None, typer.Option("--guild", help="Register in this server only (instant; for testing).")] = None,
+) -> None:
+    """Register the slash commands with Discord: globally, or in one server with --guild."""
+    from bot.discord.runner import sync_commands
+
+    async with open_app(load_settings(), migrate=False) as ctx:
+        names = await sync_commands(ctx, guild)
+    where = f"in server {guild}" if guild else "globally (Discord may take up to an hour to show them everywhere)"
+    out.print(f"Registered {len(names)} commands {where}: " + ", ".join("/" + n for n in sorted(names)))
+
+
+async def run_local(ctx: App, *, demo: bool = True) -> None:
+    _log_at(ctx.settings.log_level)
     stop, wakeup = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -46,3 +46,15 @@ class NotFoundError(BriefbotError):
 
 class AlreadyExistsError(BriefbotError):
     """A record the user tried to add exists already."""
+
+
+class InvalidInputError(BriefbotError):
+    """A value the user typed cannot be used (a bad time span, an empty question, ...)."""
+
+
+class PermissionDeniedError(BriefbotError):
+    """The user may not do this here (an admin command from a member, another server's data)."""
+
+
+class LimitError(BriefbotError):
+    """A limit that keeps Briefbot and its host healthy would be exceeded (too many sources, ...)."""

@@ -26,10 +26,17 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         case_sensitive=False,
+        env_ignore_empty=True,  # `NAME=` in .env means "the default", as .env.example shows
     )
 
     # Discord
     discord_token: SecretStr | None = None
+    # Where discord.py talks to: Discord itself unless set (the test stand-in sets both).
+    discord_api_base: str | None = Field(None, pattern=r"^https?://")
+    discord_gateway_url: str | None = Field(None, pattern=r"^wss?://")
+    # Receive the text of every message in the bot's briefing threads (a privileged intent that
+    # must also be switched on in the Discord developer portal). Off: mentions and /ask work.
+    discord_message_content: bool = False
 
     # Storage
     database_url: str | None = None
@@ -55,6 +62,7 @@ class Settings(BaseSettings):
     fetch_allow_private: bool = False
     fetch_allowed_networks: Annotated[list[str], NoDecode] = Field(default_factory=list)
     fetch_pages: bool = True
+    max_sources_per_guild: int = Field(200, ge=1, le=10000)
 
     # Work pools
     extract_workers: int = Field(0, ge=0)

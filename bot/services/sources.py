@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import quoteattr
@@ -10,9 +12,10 @@ from xml.sax.saxutils import quoteattr
 from lxml import etree
 from tortoise.functions import Count
 
-from bot.errors import AlreadyExistsError, NotFoundError, ParseError
+from bot.errors import AlreadyExistsError, BriefbotError, LimitError, NotFoundError, ParseError
 from bot.ingest.pipeline import Ingestor, PollReport, url_key
 from bot.ingest.urls import validate_source_url
+from bot.services.views import OpmlImport
 from bot.storage.models import Source
 
 log = logging.getLogger(__name__)
@@ -54,13 +57,18 @@ class OpmlEntry:
 
 
 class SourceService:
-    def __init__(self, ingestor: Ingestor, *, default_interval_s: int) -> None:
+    def __init__(self, ingestor: Ingestor, *, default_interval_s: int, max_per_guild: int = 500,
+                 import_concurrency: int = 8) -> None:
         self._ingestor = ingestor
         self._interval = default_interval_s
+        self._max_per_guild = max_per_guild
+        self._import_concurrency = import_concurrency
 
     async def add(self, url: str, *, guild_id: int = 0, interval_s: int | None = None) -> AddedSource:
         """Validate, fetch and classify ``url``, store it, and run its first (priming) poll."""
         url = validate_source_url(url)
+        if await Source.filter(guild_id=guild_id, scheduled=True).count() >= self._max_per_guild:
+            raise LimitError(f"this server has {self._max_per_guild} sources, the most allowed; remove one first")
         if await Source.exists(guild_id=guild_id, url_key=url_key(url)):
             raise AlreadyExistsError(f"{url} is already a source")
         classified = await self._ingestor.classify(url)
@@ -78,6 +86,38 @@ class SourceService:
         )
         report = await self._ingestor.poll(source, prefetched=classified)
         return AddedSource(source, report)
+
+    async def import_opml(self, data: bytes, *, guild_id: int = 0,
+                          on_progress: Callable[[int, int], object] | None = None) -> OpmlImport:
+        """Add every feed an OPML file lists (a few at a time); failures are reported, not raised."""
+        entries = parse_opml(data)
+        if not entries:
+            raise ParseError("the OPML file lists no feeds (no <outline xmlUrl=...>)")
+        if len(entries) > self._max_per_guild:
+            raise LimitError(f"the file lists {len(entries)} feeds; at most {self._max_per_guild} can be imported")
+        gate = asyncio.Semaphore(self._import_concurrency)
+        done = 0
+
+        async def one(entry: OpmlEntry) -> AddedSource | BriefbotError:
+            nonlocal done
+            async with gate:
+                try:
+                    return await self.add(entry.url, guild_id=guild_id)
+                except BriefbotError as exc:
+                    return exc
+                finally:
+                    done += 1
+                    if on_progress is not None:
+                        on_progress(done, len(entries))
+
+        results = await asyncio.gather(*(one(e) for e in entries))
+        added, failed = [], []
+        for entry, result in zip(entries, results, strict=True):
+            if isinstance(result, BriefbotError):
+                failed.append((entry.url, str(result)))
+            else:
+                added.append((result.source.id, result.source.title or result.source.url))
+        return OpmlImport(tuple(added), tuple(failed), len(entries))
 
     async def health(self, *, guild_id: int = 0) -> list[SourceHealth]:
         sources = await (Source.filter(guild_id=guild_id, scheduled=True)

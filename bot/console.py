@@ -1,0 +1,239 @@
+"""`briefbot console`: the slash commands in a terminal, over the same services and presenters,
+rendered as text. For trying Briefbot without a Discord application, and for scripting."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import App
+from bot.errors import BriefbotError, InvalidInputError
+from bot.presenters.actors import mentions_chart, present_actor
+from bot.presenters.answers import present_answer
+from bot.presenters.briefs import present_brief
+from bot.presenters.message import Reply
+from bot.presenters.sources import present_opml_import, present_source_added, present_source_removed, present_sources
+from bot.presenters.statements import present_statements
+from bot.presenters.text import render_text
+from bot.presenters.why import present_why
+
+HELP = """Commands (the same as the Discord slash commands):
+  brief [TOPIC] [--since 24h]          the latest stories, overall or on a topic
+  actor NAME                           an actor: aliases, mentions per day, latest statements
+  statements NAME [--topic T] [--since 3d] [--page N]
+                                       an actor's statements, word for word, newest first
+  ask QUESTION                         an answer from recent articles, with sources
+  why URL                              what happened to an article
+  source list | add URL | remove ID | import-opml FILE
+                                       manage sources
+  poll                                 poll every source now
+  help, quit"""
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    words: list[str]
+    options: dict[str, str]
+
+
+def parse(line: str, options: tuple[str, ...] = ()) -> Parsed:
+    """Words and ``--name value`` options of one console line (shell quoting rules)."""
+    try:
+        tokens = shlex.split(line)
+    except ValueError as exc:
+        raise InvalidInputError(f"can't read that line: {exc}") from None
+    words: list[str] = []
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.startswith("--") and len(tok) > 2:
+            name, _, value = tok[2:].partition("=")
+            if name not in options:
+                raise InvalidInputError(f"unknown option --{name}" + (
+                    f"; this command takes {', '.join('--' + o for o in options)}" if options else ""))
+            if not value:
+                i += 1
+                if i >= len(tokens):
+                    raise InvalidInputError(f"--{name} needs a value")
+                value = tokens[i]
+            found[name] = value
+        else:
+            words.append(tok)
+        i += 1
+    return Parsed(words, found)
+
+
+class ConsoleSession:
+    """Runs console lines against the services. ``guild_id`` 0 is the command line's own sources."""
+
+    def __init__(self, app: App, *, out: TextIO, guild_id: int = 0, width: int = 100,
+                 chart_dir: Path | None = None) -> None:
+        self.app = app
+        self.out = out
+        self.guild_id = guild_id
+        self.width = width
+        self.chart_dir = chart_dir
+        self._warm: asyncio.Task[None] | None = None
+        self.commands: dict[str, Callable[[str], Awaitable[Reply | str | None]]] = {
+            "brief": self.brief, "actor": self.actor, "statements": self.statements, "ask": self.ask,
+            "why": self.why, "source": self.source, "poll": self.poll,
+        }
+
+    def show(self, result: Reply | str | None) -> None:
+        if result is None:
+            return
+        text = result if isinstance(result, str) else render_text(result, width=self.width)
+        self.out.write(text.rstrip("\n") + "\n")
+        self.out.flush()
+
+    async def handle(self, line: str) -> bool:
+        """Run one line; False when the session should end."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return True
+        name, _, rest = line.partition(" ")
+        name = name.lower().lstrip("/")
+        if name in {"quit", "exit"}:
+            return False
+        if name in {"help", "?"}:
+            self.show(HELP)
+            return True
+        handler = self.commands.get(name)
+        if handler is None:
+            self.show(f"error: unknown command {name!r}; type help for the list")
+            return True
+        try:
+            self.show(await handler(rest))
+        except BriefbotError as exc:
+            self.show(f"error: {exc}")
+        return True
+
+    async def models(self) -> None:
+        if self._warm is None:
+            self._warm = asyncio.create_task(asyncio.to_thread(self.app.language.warm_up))
+        await asyncio.shield(self._warm)
+
+    async def analyse_pending(self) -> None:
+        """Analyse what is waiting, so answers include the newest articles."""
+        pending = await self.app.analysis.pending()
+        if not pending:
+            return
+        self.show(f"(analysing {pending} new article{'s' if pending != 1 else ''} first ...)")
+        await self.models()
+        await self.app.analysis.process_pending()
+
+    # ------------------------------------------------------------------ commands
+
+    async def brief(self, rest: str) -> Reply:
+        p = parse(rest, ("since",))
+        await self.analyse_pending()
+        topic = " ".join(p.words) or None
+        if topic:
+            await self.models()
+        return present_brief(await self.app.briefs.latest(self.guild_id, topic=topic, since=p.options.get("since")))
+
+    async def actor(self, rest: str) -> Reply:
+        p = parse(rest)
+        if not p.words:
+            raise InvalidInputError("usage: actor NAME")
+        await self.analyse_pending()
+        profile = await self.app.actors.profile(self.guild_id, " ".join(p.words))
+        chart = await asyncio.to_thread(mentions_chart, profile.per_day, f"{profile.actor.name}: articles per day")
+        reply = present_actor(profile, chart)
+        if self.chart_dir is not None:
+            for f in reply.files:
+                path = self.chart_dir / f.filename
+                path.write_bytes(f.data)
+                self.show(f"(chart saved to {path})")
+        return reply
+
+    async def statements(self, rest: str) -> Reply:
+        p = parse(rest, ("topic", "since", "page"))
+        if not p.words:
+            raise InvalidInputError("usage: statements NAME [--topic T] [--since 3d] [--page N]")
+        page = p.options.get("page", "1")
+        if not page.isdigit() or int(page) < 1:
+            raise InvalidInputError("--page takes a page number: 1, 2, ...")
+        await self.analyse_pending()
+        if p.options.get("topic"):
+            await self.models()
+        result = await self.app.actors.statements(self.guild_id, " ".join(p.words), topic=p.options.get("topic"),
+                                                  since=p.options.get("since"), page=int(page) - 1)
+        return present_statements(result, custom_id_prefix="page")
+
+    async def ask(self, rest: str) -> Reply:
+        if not rest.strip():
+            raise InvalidInputError("usage: ask QUESTION")
+        await self.analyse_pending()
+        await self.models()
+        return present_answer(await self.app.asking.ask(self.guild_id, rest))
+
+    async def why(self, rest: str) -> Reply:
+        p = parse(rest)
+        if len(p.words) != 1:
+            raise InvalidInputError("usage: why URL")
+        await self.models()
+        return present_why(await self.app.why.trace(self.guild_id, p.words[0]))
+
+    async def poll(self, rest: str) -> str:
+        reports = await self.app.scheduler().run_once(all_sources=True)
+        if not reports:
+            return "No sources to poll. Add one with: source add URL"
+        lines = []
+        for r in reports:
+            if not r.ok:
+                lines.append(f"✗ {r.url}: {r.error}")
+            else:
+                lines.append(f"✓ {r.url}: {len(r.new)} new, {r.duplicates} duplicate, {r.seen} seen")
+        return "\n".join(lines)
+
+    async def source(self, rest: str) -> Reply:
+        p = parse(rest)
+        action, args = (p.words[0].lower(), p.words[1:]) if p.words else ("", [])
+        if action == "list" and not args:
+            return present_sources(await self.app.sources.health(guild_id=self.guild_id))
+        if action == "add" and len(args) == 1:
+            self.show(f"(fetching {args[0]} ...)")
+            return present_source_added(await self.app.sources.add(args[0], guild_id=self.guild_id))
+        if action == "remove" and len(args) == 1:
+            return present_source_removed(await self.app.sources.remove(args[0], guild_id=self.guild_id))
+        if action == "import-opml" and len(args) == 1:
+            path = Path(args[0]).expanduser()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+            def progress(done: int, total: int) -> None:
+                if done == total or done % 10 == 0:
+                    self.show(f"({done}/{total} feeds checked)")
+
+            return present_opml_import(await self.app.sources.import_opml(data, guild_id=self.guild_id,
+                                                                          on_progress=progress))
+        raise InvalidInputError("usage: source list | source add URL | source remove ID | source import-opml FILE")
+
+
+async def run_console(app: App, *, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, guild_id: int = 0,
+                      chart_dir: Path | None = None) -> None:
+    """Read commands until ``quit`` or the end of input. Interactive terminals get a prompt."""
+    session = ConsoleSession(app, out=out, guild_id=guild_id, chart_dir=chart_dir)
+    interactive = stdin.isatty()
+    if interactive:
+        session.show("Briefbot console. Type help for the commands, quit to leave.")
+    while True:
+        if interactive:
+            out.write("briefbot> ")
+            out.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            break
+        if not interactive:
+            session.show(f"> {line.strip()}")
+        if not await session.handle(line):
+            break

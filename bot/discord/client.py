@@ -1,0 +1,65 @@
+"""The Discord client. Built from the composition root's App; owns no resources of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.app import App
+from bot.discord.errors import on_tree_error
+
+log = logging.getLogger(__name__)
+
+
+def intents_for(app: App) -> discord.Intents:
+    """The smallest intents that work: guilds (channels, threads, interactions arrive regardless)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    if app.settings.discord_message_content:
+        intents.guild_messages = True
+        intents.message_content = True
+    return intents
+
+
+class Briefbot(commands.Bot):
+    """Slash commands only; cogs get the services they need from ``app``."""
+
+    def __init__(self, app: App, *, warm_up: bool = True) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents_for(app),
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.app = app
+        self._warm_up = warm_up
+        self.warm: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        from cogs import setup_cogs
+
+        self.tree.on_error = on_tree_error  # type: ignore[method-assign]
+        await setup_cogs(self)
+        if self._warm_up:  # the models load in a thread: the gateway connects and commands answer meanwhile
+            self.warm = asyncio.create_task(asyncio.to_thread(self.app.language.warm_up), name="warm-up")
+
+    async def models_ready(self) -> None:
+        """Wait for the language models (commands that need them call this after deferring)."""
+        if self.warm is None:
+            self.warm = asyncio.create_task(asyncio.to_thread(self.app.language.warm_up), name="warm-up")
+        await asyncio.shield(self.warm)
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (id %s) to %d server(s)", self.user, self.user.id if self.user else "?",
+                 len(self.guilds))
+
+    async def close(self) -> None:
+        if self.warm is not None and not self.warm.done():
+            self.warm.cancel()
+        await super().close()

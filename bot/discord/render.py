@@ -1,0 +1,51 @@
+"""Presenter replies -> discord.py message arguments. Nothing sent here ever pings anyone."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import discord
+
+from bot.presenters.message import Reply
+
+NO_MENTIONS = discord.AllowedMentions.none()
+
+
+def embeds_of(reply: Reply) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(e.to_dict()) for e in reply.embeds]
+
+
+def files_of(reply: Reply) -> list[discord.File]:
+    return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description) for f in reply.files]
+
+
+def message_kwargs(reply: Reply, *, view: discord.ui.View | None = None) -> dict[str, Any]:
+    """Arguments for ``send``/``send_message``/``followup.send`` (all messages, no mentions)."""
+    kwargs: dict[str, Any] = {"content": reply.content, "embeds": embeds_of(reply), "allowed_mentions": NO_MENTIONS}
+    files = files_of(reply)
+    if files:
+        kwargs["files"] = files
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs
+
+
+def edit_kwargs(reply: Reply, *, view: discord.ui.View | None = None) -> dict[str, Any]:
+    """Arguments for editing a message in place (attachments replaced)."""
+    kwargs: dict[str, Any] = {"content": reply.content, "embeds": embeds_of(reply), "allowed_mentions": NO_MENTIONS,
+                              "attachments": files_of(reply)}
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs
+
+
+async def send_reply(interaction: discord.Interaction, reply: Reply, *, view: discord.ui.View | None = None) -> None:
+    """Answer an interaction, whether or not it was deferred."""
+    kwargs = message_kwargs(reply, view=view)
+    if interaction.response.is_done():
+        if view is None:
+            kwargs.pop("view", None)
+        await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral, wait=False)
+    else:
+        await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)

@@ -1,0 +1,70 @@
+"""Formatting shared by the presenters: times, outlet links and statements."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.presenters.message import escape_markdown, escape_truncate, link, one_line, truncate, utc
+from bot.services.views import ArticleLink, StatementView
+
+QUOTE_LIMIT = 300
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def when(dt: datetime | None) -> str:
+    """``2024-05-01 14:30 UTC`` (plain text, for footers)."""
+    return utc(dt).strftime("%Y-%m-%d %H:%M UTC") if dt else "never"
+
+
+def day(dt: datetime | None) -> str:
+    return utc(dt).strftime("%Y-%m-%d") if dt else "undated"
+
+
+def stamp(dt: datetime, style: str = "f") -> str:
+    """A Discord timestamp (``<t:1714573800:f>``) that each reader sees in their own time zone;
+    :func:`bot.presenters.text.render_text` shows it as UTC."""
+    return f"<t:{int(utc(dt).timestamp())}:{style}>"
+
+
+def outlet_link(article: ArticleLink, *, limit: int = 80) -> str:
+    return link(truncate(one_line(article.outlet) or "source", limit), article.url)
+
+
+def article_link(article: ArticleLink, *, limit: int = 150) -> str:
+    """``[outlet — title](url)``."""
+    label = one_line(article.outlet) or "source"
+    if article.title and one_line(article.title):
+        label = f"{label} — {one_line(article.title)}"
+    return link(truncate(label, limit), article.url)
+
+
+def quoted(statement: StatementView, limit: int = QUOTE_LIMIT) -> str:
+    """The statement's words, escaped: a direct quote in quotes, an indirect one as reported
+    ("said that …")."""
+    text = one_line(statement.text).strip("\"“”")
+    if statement.kind == "direct":
+        return f"“{escape_truncate(text, limit)}”"
+    if text.lower().startswith("that "):
+        text = text[5:]
+    return f"said that {escape_truncate(text, limit)}"
+
+
+def statement_line(statement: StatementView, *, speaker: bool, limit: int = QUOTE_LIMIT,
+                   kind: bool = False, date: bool = True) -> str:
+    """``“text” — Speaker, [outlet](url), 2024-05-01`` (indirect: ``Speaker said that …``)."""
+    words = quoted(statement, limit)
+    who = escape_markdown(truncate(one_line(statement.speaker or ""), 80))
+    if statement.kind == "direct":
+        head = f"{words} — {who}, " if speaker and who else f"{words} — "
+    else:
+        head = f"{who} {words} — " if speaker and who else f"{words[0].upper()}{words[1:]} — "
+    tail = [outlet_link(statement.article)]
+    if kind:
+        tail.insert(0, statement.kind)
+    when_ = statement.published_at or statement.article.published_at
+    if date and when_:
+        tail.append(day(when_))
+    return head + ", ".join(tail)

@@ -1,0 +1,169 @@
+"""`/brief`: the latest stories of a server, overall or on a topic, ready to present."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.ingest.pipeline import utcnow
+from bot.services.analysis import vector_of
+from bot.services.scope import article_links, guild_source_ids, parse_since
+from bot.services.views import ActorRef, BriefResult, StatementView, StoryBrief
+from bot.storage.models import Actor, ArticleSighting, Statement, Story
+from summarizer.topics import Topic, TopicMatcher
+
+log = logging.getLogger(__name__)
+
+KIND_RANK = {"direct": 0, "mixed": 1, "indirect": 2}
+MAX_TOPIC_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    story: Story
+    article_ids: list[int]
+    source_ids: set[int]
+
+
+def parse_topic(text: str) -> Topic:
+    """``Iran Israel tensions +nuclear -football`` -> the phrase and its +required/-excluded keywords."""
+    words = text.split()
+    phrase = " ".join(w for w in words if w[0] not in "+-")
+    keywords = tuple(w for w in words if w[0] in "+-" and len(w) > 1)
+    return Topic(phrase=phrase or " ".join(w.lstrip("+-") for w in words), keywords=keywords)
+
+
+def strongest_statement(rows: Sequence[Statement]) -> Statement | None:
+    """A direct quote with a speaker beats a reported one; then the earliest article's, then length."""
+    if not rows:
+        return None
+
+    def rank(s: Statement) -> tuple[int, int, int, int]:
+        words = len(s.text.split())
+        return (0 if s.actor_id else 1, KIND_RANK.get(s.kind, 3), 0 if 6 <= words <= 60 else 1, s.id)
+
+    return min(rows, key=rank)
+
+
+class BriefService:
+    def __init__(self, topics: TopicMatcher, *, clock: Callable[[], datetime] = utcnow,
+                 default_since: timedelta = timedelta(hours=24), candidates: int = 300) -> None:
+        self._topics = topics
+        self._clock = clock
+        self._default_since = default_since
+        self._candidates = candidates
+
+    async def latest(self, guild_id: int, *, topic: str | None = None, since: str | None = None,
+                     limit: int = 5) -> BriefResult:
+        now = self._clock()
+        start = parse_since(since, now, default=self._default_since)
+        assert start is not None
+        topic = " ".join((topic or "").split())[:MAX_TOPIC_CHARS] or None
+        source_ids = await guild_source_ids(guild_id)
+        candidates = await self._candidates_since(start, source_ids) if source_ids else []
+        reasons: dict[int, str] = {}
+        if topic and candidates:
+            candidates, reasons = await self._on_topic(parse_topic(topic), candidates)
+        note = None
+        if not candidates and source_ids and not since:  # a quiet day: the latest stories, however old
+            candidates = await self._candidates_since(None, source_ids)
+            if topic and candidates:
+                candidates, reasons = await self._on_topic(parse_topic(topic), candidates)
+            if candidates:
+                note = (f"Nothing new on \u201c{topic}\u201d in the last 24 hours; the latest stories on it"
+                        if topic else "Nothing new in the last 24 hours; the latest stories")
+        picked = candidates[: max(1, min(limit, 10))]
+        stories = await self._briefs(picked, source_ids, reasons)
+        if note and stories:
+            start = min(s.last_seen_at for s in stories)
+        return BriefResult(stories=tuple(stories), topic=topic, since=start,
+                           suggestion=None if stories else _suggestion(bool(source_ids), topic, since), note=note)
+
+    async def _candidates_since(self, start: datetime | None, source_ids: list[int]) -> list[_Candidate]:
+        query = Story.filter(last_seen_at__gte=start) if start is not None else Story.all()
+        rows = await query.order_by("-last_seen_at", "-id").limit(self._candidates)
+        if not rows:
+            return []
+        by_id = {s.id: s for s in rows}
+        seen = await (ArticleSighting.filter(article__story_id__in=list(by_id), source_id__in=source_ids)
+                      .values_list("article__story_id", "article_id", "source_id"))
+        articles: dict[int, list[int]] = defaultdict(list)
+        sources: dict[int, set[int]] = defaultdict(set)
+        for story_id, article_id, source_id in seen:
+            if article_id not in articles[story_id]:
+                articles[story_id].append(article_id)
+            sources[story_id].add(source_id)
+        return [_Candidate(s, sorted(articles[s.id]), sources[s.id]) for s in rows if s.id in articles]
+
+    async def _on_topic(self, topic: Topic, candidates: list[_Candidate]) -> tuple[list[_Candidate], dict[int, str]]:
+        names = {c.story.id: _top_names(c.story.actor_counts, 12) for c in candidates}
+
+        def match() -> list[tuple[_Candidate, float, str]]:
+            out = []
+            for c in candidates:
+                vector = vector_of(c.story.centroid)
+                m = self._topics.match(topic, title=c.story.title, text=c.story.briefing or "",
+                                       actors=names[c.story.id], embedding=vector)
+                if m.matched:
+                    out.append((c, m.score, m.reason))
+            return out
+
+        hits = await asyncio.to_thread(match)
+        return [c for c, _, _ in hits], {c.story.id: reason for c, _, reason in hits}
+
+    async def _briefs(self, picked: Sequence[_Candidate], source_ids: list[int],
+                      reasons: dict[int, str]) -> list[StoryBrief]:
+        if not picked:
+            return []
+        all_articles = [a for c in picked for a in c.article_ids]
+        links = await article_links(all_articles, source_ids)
+        names = {n for c in picked for n in _top_names(c.story.actor_counts, 8)}
+        actors: dict[str, Actor] = {}
+        for row in await Actor.filter(name__in=list(names)).order_by("id"):
+            actors.setdefault(row.name, row)
+        statements: dict[int, list[Statement]] = defaultdict(list)
+        for s in await Statement.filter(article_id__in=all_articles).order_by("id").limit(2000):
+            statements[s.article_id].append(s)
+        out = []
+        for c in picked:
+            story = c.story
+            outlet_links, seen_outlets = [], set()
+            for aid in sorted(c.article_ids, key=lambda a: (links[a].published_at or story.first_seen_at, a)
+                              if a in links else (story.first_seen_at, a)):
+                link = links.get(aid)
+                if link is None or link.outlet in seen_outlets:
+                    continue
+                seen_outlets.add(link.outlet)
+                outlet_links.append(link)
+            refs = tuple(
+                ActorRef(actors[n].id, n, actors[n].type, int(story.actor_counts.get(n, 0)))
+                for n in _top_names(story.actor_counts, 8) if n in actors
+            )
+            best = strongest_statement([s for a in c.article_ids for s in statements.get(a, ())])
+            view = None
+            if best is not None and best.article_id in links:
+                view = StatementView(best.id, best.speaker, best.cue, best.text, best.kind, links[best.article_id],
+                                     best.published_at)
+            out.append(StoryBrief(
+                story_id=story.id, title=story.title, briefing=story.briefing or "",
+                first_seen_at=story.first_seen_at, last_seen_at=story.last_seen_at,
+                sources_count=len(c.source_ids), links=tuple(outlet_links), actors=refs, statement=view,
+                reason=reasons.get(story.id),
+            ))
+        return out
+
+
+def _top_names(counts: dict[str, int] | None, n: int) -> list[str]:
+    return [name for name, _ in sorted((counts or {}).items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def _suggestion(has_sources: bool, topic: str | None, since: str | None) -> str:
+    if not has_sources:
+        return "This server has no sources yet: an admin can add one with /source add."
+    if topic:
+        return "Try a broader topic, fewer words, or a longer span such as since: 7d."
+    return "Try a longer span such as since: 7d, or check the sources with /source list."

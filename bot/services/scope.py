@@ -1,0 +1,104 @@
+"""Guild scoping and small helpers shared by the read services.
+
+A server sees the articles its own sources found (through ``ArticleSighting``), the stories
+those articles belong to, and the actors and statements in them: never another server's.
+Guild 0 is the command line and console.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from tortoise.expressions import Subquery
+
+from bot.errors import InvalidInputError
+from bot.services.views import ArticleLink
+from bot.storage.models import Article, ArticleSighting, Source
+
+
+async def guild_source_ids(guild_id: int) -> list[int]:
+    return list(await Source.filter(guild_id=guild_id).values_list("id", flat=True))
+
+
+def visible_article_ids(source_ids: Iterable[int]) -> Subquery:
+    """A subquery of the ids of the articles the given sources found."""
+    return Subquery(ArticleSighting.filter(source_id__in=list(source_ids)).values("article_id"))
+
+
+def outlet_name(title: str | None, url: str) -> str:
+    if title and title.strip():
+        return title.strip()
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
+async def article_links(article_ids: Iterable[int], source_ids: Iterable[int]) -> dict[int, ArticleLink]:
+    """The link of each article as this guild knows it (its own source's name as the outlet)."""
+    ids = list(dict.fromkeys(article_ids))
+    if not ids:
+        return {}
+    rows = await (ArticleSighting.filter(article_id__in=ids, source_id__in=list(source_ids))
+                  .order_by("seen_at", "id")
+                  .values("article_id", "source__title", "source__url", "article__url", "article__title",
+                          "article__published_at", "article__fetched_at"))
+    out: dict[int, ArticleLink] = {}
+    for r in rows:
+        aid = r["article_id"]
+        if aid in out:
+            continue
+        out[aid] = ArticleLink(
+            article_id=aid, url=r["article__url"], title=r["article__title"],
+            outlet=outlet_name(r["source__title"], r["source__url"]),
+            published_at=r["article__published_at"] or r["article__fetched_at"],
+        )
+    return out
+
+
+async def article_link_rows(article_ids: Iterable[int]) -> dict[int, ArticleLink]:
+    """Links for articles without guild context (the article's first source names the outlet)."""
+    ids = list(dict.fromkeys(article_ids))
+    rows = await (Article.filter(id__in=ids)
+                  .values("id", "url", "title", "published_at", "fetched_at", "source__title", "source__url"))
+    return {
+        r["id"]: ArticleLink(article_id=r["id"], url=r["url"], title=r["title"],
+                             outlet=outlet_name(r["source__title"], r["source__url"]),
+                             published_at=r["published_at"] or r["fetched_at"])
+        for r in rows
+    }
+
+
+_SPAN = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str | None, now: datetime, *, default: timedelta | None = None) -> datetime | None:
+    """``24h``, ``3d``, ``2w``, ``90m``, ``today``, ``yesterday`` or a date (``2026-11-20``) -> a UTC time."""
+    if text is None or not text.strip():
+        return now - default if default is not None else None
+    value = text.strip().lower()
+    if value == "today":
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if value == "yesterday":
+        return now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    m = _SPAN.match(value)
+    if m:
+        amount = int(m.group(1))
+        unit = _UNITS[m.group(2)[0]]
+        span = timedelta(**{unit: amount})
+        if span > timedelta(days=3650):
+            raise InvalidInputError("that time span is too long; use at most 3650d")
+        return now - span
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInputError(
+            f"can't read the time {text.strip()[:40]!r}; use 24h, 3d, 2w, today or a date like 2026-11-20"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=now.tzinfo)
+    if moment > now:
+        raise InvalidInputError("that time is in the future")
+    return moment

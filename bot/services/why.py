@@ -1,0 +1,85 @@
+"""`/why url`: the path an article took through Briefbot in this server, or where it stopped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from tortoise.expressions import Q
+
+from bot.errors import InvalidInputError
+from bot.ingest.pipeline import url_key, utcnow
+from bot.services.analysis import vector_of
+from bot.services.briefs import parse_topic
+from bot.services.scope import article_links, guild_source_ids
+from bot.services.views import ArticleTrace, TopicHit, TraceStep
+from bot.storage.models import Article, ArticleSighting, PipelineEvent, Source, Story, Subscription
+from summarizer.topics import TopicMatcher
+
+class WhyService:
+    def __init__(self, topics: TopicMatcher, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self._topics = topics
+        self._clock = clock
+
+    async def trace(self, guild_id: int, url: str) -> ArticleTrace:
+        url = url.strip().strip("<>")
+        if not url.lower().startswith(("http://", "https://")) or len(url) > 2048:
+            raise InvalidInputError("give the article's full web address, starting with https://")
+        key = url_key(url)
+        sources = await guild_source_ids(guild_id)
+        names = {s.id: s.title or s.url for s in await Source.filter(id__in=sources)} if sources else {}
+        article = await Article.get_or_none(Q(url_key=key) | Q(canonical_url=url))
+        visible = article is not None and bool(sources) and await ArticleSighting.exists(
+            article_id=article.id, source_id__in=sources)
+        event_filter = Q(url_key=key, source_id__in=sources) if sources else Q(id=-1)
+        if visible:
+            assert article is not None
+            event_filter |= Q(article_id=article.id, source_id__in=sources) | Q(article_id=article.id,
+                                                                                source_id__isnull=True)
+        events = await PipelineEvent.filter(event_filter).order_by("at", "id").limit(200)
+        steps = tuple(TraceStep(e.at, e.stage, e.outcome, e.detail, names.get(e.source_id) if e.source_id else None)
+                      for e in events)
+        if not visible and not steps:
+            return ArticleTrace(url=url, found=False, article=None, summary=None, story_id=None, story_title=None,
+                                story_sources=0, steps=(), stopped_at=None)
+        if not visible:
+            last = steps[-1]
+            return ArticleTrace(url=url, found=True, article=None, summary=None, story_id=None, story_title=None,
+                                story_sources=0, steps=steps,
+                                stopped_at=f"{last.stage}: {last.outcome}" + (f" ({last.detail})" if last.detail else ""))
+        assert article is not None
+        link = (await article_links([article.id], sources)).get(article.id)
+        story = await Story.get_or_none(id=article.story_id) if article.story_id else None
+        story_sources = 0
+        if story is not None:
+            story_sources = len(set(await ArticleSighting.filter(article__story_id=story.id, source_id__in=sources)
+                                    .values_list("source_id", flat=True)))
+        stopped = None
+        if article.analysis_error:
+            stopped = f"analysis failed: {article.analysis_error}"
+        elif article.analyzed_at is None:
+            stopped = "waiting for analysis"
+        hits = await self._topic_hits(guild_id, article)
+        return ArticleTrace(
+            url=url, found=True, article=link, summary=article.summary, story_id=story.id if story else None,
+            story_title=story.title if story else None, story_sources=story_sources, steps=steps,
+            topics=tuple(hits), stopped_at=stopped,
+        )
+
+    async def _topic_hits(self, guild_id: int, article: Article) -> list[TopicHit]:
+        subs = await Subscription.filter(guild_id=guild_id).order_by("id").limit(25)
+        if not subs or article.embedding is None:
+            return []
+        vector = vector_of(article.embedding)
+
+        def match() -> list[TopicHit]:
+            out = []
+            for sub in subs:
+                topic = parse_topic(sub.topic)
+                topic = type(topic)(topic.phrase, tuple(topic.keywords) + tuple(sub.keywords or ()))
+                m = self._topics.match(topic, title=article.title or "", text=article.text, embedding=vector)
+                out.append(TopicHit(sub.topic, m.matched, m.score, m.reason))
+            return out
+
+        return await asyncio.to_thread(match)

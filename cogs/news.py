@@ -1,0 +1,54 @@
+"""/brief, /ask and /why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.render import send_reply
+from bot.presenters.answers import present_answer
+from bot.presenters.briefs import present_brief
+from bot.presenters.why import present_why
+
+if TYPE_CHECKING:
+    from bot.discord.client import Briefbot
+
+
+class NewsCog(commands.Cog):
+    def __init__(self, bot: Briefbot) -> None:
+        self.bot = bot
+        self.app = bot.app
+
+    @app_commands.command(name="brief", description="The latest stories, overall or on a topic")
+    @app_commands.describe(topic="A few words, e.g. Iran Israel tensions (+word requires, -word excludes)",
+                           since="How far back: 24h, 3d, 2w, today or a date (default 24h)")
+    @app_commands.guild_only()
+    async def brief(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 200] | None = None,
+                    since: app_commands.Range[str, 1, 40] | None = None) -> None:
+        await interaction.response.defer(thinking=True)
+        if topic:
+            await self.bot.models_ready()
+        result = await self.app.briefs.latest(interaction.guild_id or 0, topic=topic, since=since)
+        await send_reply(interaction, present_brief(result))
+
+    @app_commands.command(name="ask", description="Ask a question; answered from recent articles, with sources")
+    @app_commands.describe(question="What you want to know")
+    @app_commands.guild_only()
+    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
+        await interaction.response.defer(thinking=True)
+        await self.bot.models_ready()
+        view = await self.app.asking.ask(interaction.guild_id or 0, question)
+        await send_reply(interaction, present_answer(view))
+
+    @app_commands.command(name="why", description="What happened to an article: fetched, story, topics")
+    @app_commands.describe(url="The article's web address")
+    @app_commands.guild_only()
+    async def why(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2048]) -> None:
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        await self.bot.models_ready()
+        trace = await self.app.why.trace(interaction.guild_id or 0, url)
+        reply = present_why(trace)
+        await send_reply(interaction, reply)

@@ -1,0 +1,78 @@
+"""`briefbot console`: the slash commands in a terminal, driven by scripted input (a real process)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from tests.bot.test_cli import BRIEFBOT, cli, cli_env, publish, server  # noqa: F401 - fixtures
+from tests.support.feedserver import FeedServer
+
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "demo-feed.xml"
+
+
+async def console(env: dict[str, str], script: str, *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        BRIEFBOT, "console", *args, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(script.encode()), timeout=120)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+def section(out: str, command: str) -> str:
+    """The output of one scripted command (from its echoed line to the next)."""
+    start = out.index(f"> {command}\n") + len(command) + 3
+    end = out.find("\n> ", start)
+    return out[start:] if end < 0 else out[start:end]
+
+
+async def test_console_runs_every_command_over_the_same_services(cli_env: dict[str, str], tmp_path: Path) -> None:
+    code, _, err = await cli(cli_env, "ingest", str(DEMO))
+    assert code == 0, err
+    script = "\n".join([
+        "help",
+        "brief",
+        "brief rail strike",
+        "actor Dalia Okonkwo",
+        "statements Okonkwo",
+        "ask What did the union secretary say?",
+        "why https://demo.briefbot.invalid/2026/11/northline-strike-off",
+        "why https://elsewhere.example/never",
+        "brief --since someday",
+        "frobnicate",
+        "source list",
+        "quit",
+        "brief",  # after quit: never runs
+    ]) + "\n"
+    code, out, err = await console(cli_env, script, "--charts", str(tmp_path / "charts"))
+    assert code == 0, err
+    assert "Traceback" not in out + err
+    assert "actor NAME" in section(out, "help")
+    brief = section(out, "brief")
+    assert "Northline rail strike called off" in brief and "Harbor City council" in brief
+    assert "Strongest statement" in brief and "<https://demo.briefbot.invalid/" in brief
+    assert "\\" not in brief  # markdown escapes are undone for the terminal
+    on_topic = section(out, "brief rail strike")
+    assert "Northline rail strike" in on_topic and "Harbor City" not in on_topic and "Why it matched" in on_topic
+    actor = section(out, "actor Dalia Okonkwo")
+    assert "PERSON" in actor and "Our members held firm" in actor and "mentions.png" in actor
+    assert (tmp_path / "charts" / "mentions.png").read_bytes().startswith(b"\x89PNG")
+    assert "Our members held firm and it paid off" in section(out, "statements Okonkwo")
+    answer = section(out, "ask What did the union secretary say?")
+    assert "[1]" in answer and "northline-strike-off" in answer
+    why = section(out, "why https://demo.briefbot.invalid/2026/11/northline-strike-off")
+    assert "dedupe" in why and "story" in why
+    assert "has not seen" in section(out, "why https://elsewhere.example/never")
+    assert section(out, "brief --since someday").startswith("error: can't read the time")
+    assert "unknown command" in section(out, "frobnicate")
+    assert out.count("> brief\n") == 1
+
+
+async def test_console_manages_sources(cli_env: dict[str, str], server: FeedServer) -> None:  # noqa: F811
+    feed = publish(server, "wire", 2)
+    script = f"source add {feed}\nsource list\nsource add {feed}\nsource remove 1\nsource list\n"
+    code, out, err = await console(cli_env, script)
+    assert code == 0, err
+    assert "wire feed" in section(out, f"source add {feed}")
+    assert "already a source" in out
+    assert "no sources" in section(out, "source list").lower() or "no sources" in out.rsplit("> source list", 1)[1].lower()

@@ -58,17 +58,19 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
             async with Fetcher(settings) as fetcher:
                 ingestor = Ingestor(settings, fetcher, pool)
                 language = build_language(settings)
+                analysis = AnalysisService(language.analyzer, language.clusterer, ActorStore(),
+                                           batch_size=settings.analysis_batch)
                 yield App(
                     settings=settings,
                     fetcher=fetcher,
                     pool=pool,
                     ingestor=ingestor,
                     sources=SourceService(ingestor, default_interval_s=settings.poll_interval_s,
-                                          max_per_guild=settings.max_sources_per_guild),
+                                          max_per_guild=settings.max_sources_per_guild,
+                                          on_new_articles=analysis.notify),
                     ingest=IngestService(ingestor),
                     language=language,
-                    analysis=AnalysisService(language.analyzer, language.clusterer, ActorStore(),
-                                             batch_size=settings.analysis_batch),
+                    analysis=analysis,
                     briefs=BriefService(language.topics),
                     actors=ActorViews(language.topics),
                     asking=AskService(language.answerer, language.embedder),

@@ -27,7 +27,7 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
     """Connect to Discord and run the polling and analysis loops until SIGINT/SIGTERM."""
     token = _token(app)
     configure_endpoints(app.settings)
-    stop, wakeup = asyncio.Event(), asyncio.Event()
+    stop, wakeup = asyncio.Event(), app.analysis.wakeup
     loop = asyncio.get_running_loop()
     bot = Briefbot(app)
 
@@ -38,9 +38,14 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, shutdown)
 
+    def analysed(done: list) -> None:  # type: ignore[type-arg]
+        failed = sum(1 for d in done if d.error)
+        log.info("analysed %d article(s)%s", len(done), f", {failed} failed" if failed else "")
+
     async def analyse() -> None:
         await bot.models_ready()
-        await app.analysis.run_forever(stop, wakeup)
+        log.info("language models ready")
+        await app.analysis.run_forever(stop, wakeup, analysed)
 
     def on_report(report) -> None:  # type: ignore[no-untyped-def]
         if report.new:

@@ -55,7 +55,7 @@ class ActorViews:
             counts = {a: await Mention.filter(actor_id=a).count() for a in visible[:5]}
             return await Actor.get(id=max(counts, key=lambda a: (counts[a], -a)))
         near = await self.suggest(guild_id, name, limit=3)
-        hint = f" Did you mean {', '.join(n.rsplit(' (', 1)[0] for n, _ in near)}?" if near else ""
+        hint = f" Did you mean {', '.join(n for n, _ in near)}?" if near else ""
         raise NotFoundError(f"no actor called {name.strip()[:80]!r} in this server's articles.{hint}")
 
     async def _visible(self, guild_id: int, actor_id: int) -> bool:
@@ -64,8 +64,8 @@ class ActorViews:
                                                       article_id__in=visible_article_ids(sources)).exists()
 
     async def suggest(self, guild_id: int, prefix: str, *, limit: int = 25) -> list[tuple[str, str]]:
-        """Autocomplete: (``Name (TYPE)``, actor id) pairs for actors this server has seen, most
-        mentioned in the last 30 days first; close misspellings match too."""
+        """Autocomplete: (name, type) of actors this server has seen, most mentioned in the last
+        30 days first; close misspellings match too."""
         sources = await guild_source_ids(guild_id)
         if not sources:
             return []
@@ -89,7 +89,7 @@ class ActorViews:
         top = [a for a, _ in counts.most_common(500)]
         rows = {a.id: a for a in await Actor.filter(id__in=top)}
         ranked = sorted(rows.values(), key=lambda a: (not alias_key(a.name).startswith(key), -counts[a.id], a.name))
-        return [(f"{a.name} ({a.type})", str(a.id)) for a in ranked[:limit]]
+        return [(a.name, a.type) for a in ranked[:limit]]
 
     # ------------------------------------------------------------------ profile
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from bot.ingest.pipeline import utcnow
@@ -55,6 +56,11 @@ class AnalysisService:
         self._batch_size = batch_size
         self._clock = clock
         self._lock = asyncio.Lock()
+        self.wakeup = asyncio.Event()  # set when new articles are stored: the loop runs at once
+
+    def notify(self) -> None:
+        """New articles are waiting (called by ingestion)."""
+        self.wakeup.set()
 
     async def run_forever(self, stop: asyncio.Event, wakeup: asyncio.Event,
                           on_done: Callable[[list[AnalysedArticle]], object] | None = None,
@@ -102,10 +108,15 @@ class AnalysisService:
             analyses = [await self._one(d) for d in docs]
         out = []
         for article, analysis in zip(batch, analyses, strict=True):
-            if isinstance(analysis, BaseException):
-                out.append(await self._record_error(article, analysis))
-            else:
-                out.append(await self._store(article, analysis))
+            try:
+                if isinstance(analysis, BaseException):
+                    out.append(await self._record_error(article, analysis))
+                else:
+                    out.append(await self._store(article, analysis))
+            except IntegrityError:
+                if await Article.exists(id=article.id):
+                    raise
+                log.info("article %s was removed (its source was) while it was analysed", article.id)
         return out
 
     async def _one(self, doc: Document) -> Analysis | BaseException:

@@ -58,7 +58,8 @@ class OpmlEntry:
 
 class SourceService:
     def __init__(self, ingestor: Ingestor, *, default_interval_s: int, max_per_guild: int = 500,
-                 import_concurrency: int = 8) -> None:
+                 import_concurrency: int = 8, on_new_articles: Callable[[], None] | None = None) -> None:
+        self._on_new = on_new_articles
         self._ingestor = ingestor
         self._interval = default_interval_s
         self._max_per_guild = max_per_guild
@@ -85,6 +86,8 @@ class SourceService:
             interval_s=interval_s or self._interval,
         )
         report = await self._ingestor.poll(source, prefetched=classified)
+        if report.new and self._on_new is not None:
+            self._on_new()
         return AddedSource(source, report)
 
     async def import_opml(self, data: bytes, *, guild_id: int = 0,

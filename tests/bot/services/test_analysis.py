@@ -105,3 +105,20 @@ async def test_a_failing_article_is_recorded_and_the_rest_go_on(db: str, languag
     assert done[good.id].error is None and done[bad.id].error and "model fell over" in done[bad.id].error
     assert (await Article.get(id=bad.id)).analysis_error
     assert await service.pending() == 0, "a failed article is not retried forever"
+
+
+async def test_an_article_removed_during_its_analysis_is_skipped_not_fatal(db: str, language: Language) -> None:
+    a, b = _pair("khamenei-rejects-talks", JOIN)
+    doomed, kept = await _store(a), await _store(b)
+
+    class RemovedMidway(AnalysisService):
+        async def _store(self, article, analysis):  # type: ignore[no-untyped-def]
+            if article.id == doomed.id:  # the admin removed its source while the model was running
+                await Source.filter(id=article.source_id).delete()
+            return await super()._store(article, analysis)
+
+    service = RemovedMidway(language.analyzer, language.clusterer, ActorStore(), batch_size=4)
+    done = await service.process_pending()
+    assert [d.article_id for d in done] == [kept.id]
+    assert not await Article.exists(id=doomed.id)
+    assert (await Article.get(id=kept.id)).analyzed_at is not None

@@ -168,10 +168,10 @@ async def test_actor_lookup_is_scoped_and_suggests_near_names(world, actors) -> 
     with pytest.raises(NotFoundError, match="Did you mean"):
         await actors.profile(G1, "Khamenie")
     choices = await actors.suggest(G1, "kham")
-    assert choices and "Khamenei" in choices[0][0]
+    assert choices and "Khamenei" in choices[0][0] and choices[0][1] == "PERSON"
     assert await actors.suggest(G2, "kham") == []
-    by_id = await actors.profile(G1, choices[0][1])  # autocomplete passes the actor id
-    assert "Khamenei" in by_id.actor.name
+    picked = await actors.profile(G1, choices[0][0])  # autocomplete's value is the actor's name
+    assert "Khamenei" in picked.actor.name
 
 
 async def test_statements_are_paginated_newest_first_and_filtered_by_topic(world, actors) -> None:

@@ -125,6 +125,8 @@ class Interaction:
             msg = self._message(self.original_message_id)
             if msg is not None and not msg["flags"] & FLAG_LOADING:
                 return msg
+            if msg is None and self.followup_ids:  # "thinking..." deleted, then a new (ephemeral) follow-up
+                return self._message(self.followup_ids[-1])
             return None
         if t == 6:
             if self.original_edits:

@@ -18,7 +18,10 @@ from bot.services.analysis import AnalysisService
 from bot.services.asking import AskService
 from bot.services.briefs import BriefService
 from bot.services.ingest import IngestService
+from bot.delivery.router import Router
 from bot.services.sources import SourceService
+from bot.services.subscriptions import SubscriptionService
+from bot.services.threads import ThreadService
 from bot.services.why import WhyService
 from bot.settings import Settings
 from bot.storage.db import open_database
@@ -40,6 +43,9 @@ class App:
     actors: ActorViews
     asking: AskService
     why: WhyService
+    subscriptions: SubscriptionService
+    threads: ThreadService
+    router: Router
 
     def scheduler(self, on_report: OnReport | None = None) -> Scheduler:
         return Scheduler(
@@ -60,6 +66,7 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                 language = build_language(settings)
                 analysis = AnalysisService(language.analyzer, language.clusterer, ActorStore(),
                                            batch_size=settings.analysis_batch)
+                asking = AskService(language.answerer, language.embedder)
                 yield App(
                     settings=settings,
                     fetcher=fetcher,
@@ -73,6 +80,9 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                     analysis=analysis,
                     briefs=BriefService(language.topics),
                     actors=ActorViews(language.topics),
-                    asking=AskService(language.answerer, language.embedder),
+                    asking=asking,
                     why=WhyService(language.topics),
+                    subscriptions=SubscriptionService(),
+                    threads=ThreadService(asking),
+                    router=Router(language.topics),
                 )

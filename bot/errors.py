@@ -58,3 +58,23 @@ class PermissionDeniedError(BriefbotError):
 
 class LimitError(BriefbotError):
     """A limit that keeps Briefbot and its host healthy would be exceeded (too many sources, ...)."""
+
+
+class DeliveryError(BriefbotError):
+    """Posting to Discord failed."""
+
+
+class ChannelGoneError(DeliveryError):
+    """The channel (or thread) was deleted, or the bot can no longer see it."""
+
+
+class MissingAccessError(DeliveryError):
+    """The bot lost a permission it needs in the channel."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Discord failed for now (5xx, timeouts): try again later. ``retry_after`` when known."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after

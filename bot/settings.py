@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     answer_min_score: float = Field(0.43, gt=0, lt=1)
     analysis_batch: int = Field(16, ge=1, le=256)
 
+    # Delivery to subscribed channels
+    delivery_concurrency: int = Field(4, ge=1, le=32)
+    delivery_tick_s: float = Field(5.0, gt=0)
+
     log_level: str = "INFO"
 
     @field_validator("log_level")

@@ -13,6 +13,8 @@ async def setup_cogs(bot: Briefbot) -> None:
     from cogs.actors import ActorsCog
     from cogs.news import NewsCog
     from cogs.sources import SourcesCog
+    from cogs.subscriptions import SubscriptionsCog
+    from cogs.threads import ThreadsCog
 
-    for cog in (NewsCog(bot), ActorsCog(bot), SourcesCog(bot)):
+    for cog in (NewsCog(bot), ActorsCog(bot), SourcesCog(bot), SubscriptionsCog(bot), ThreadsCog(bot)):
         await bot.add_cog(cog)

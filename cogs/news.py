@@ -40,7 +40,12 @@ class NewsCog(commands.Cog):
     async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
         await interaction.response.defer(thinking=True)
         await self.bot.models_ready()
-        view = await self.app.asking.ask(interaction.guild_id or 0, question)
+        guild_id = interaction.guild_id or 0
+        channel = interaction.channel
+        if isinstance(channel, discord.Thread) and await self.app.threads.stories_of(channel.id):
+            view = await self.app.threads.answer(guild_id, channel.id, question)  # from the thread's story
+        else:
+            view = await self.app.asking.ask(guild_id, question)
         await send_reply(interaction, present_answer(view))
 
     @app_commands.command(name="why", description="What happened to an article: fetched, story, topics")

@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.discord.errors import require_manager
 from bot.discord.render import send_reply
 from bot.errors import InvalidInputError, LimitError
+from bot.presenters.message import Reply
 from bot.presenters.sources import present_opml_import, present_source_added, present_source_removed, present_sources
 
 if TYPE_CHECKING:
@@ -44,6 +45,13 @@ class SourcesCog(commands.GroupCog, group_name="source", group_description="Mana
     async def remove(self, interaction: discord.Interaction, source: app_commands.Range[str, 1, 2048]) -> None:
         removed = await self.app.sources.remove(source, guild_id=interaction.guild_id or 0)
         await send_reply(interaction, replace(present_source_removed(removed), ephemeral=True))
+
+    @app_commands.command(name="enable", description="Re-enable a source disabled after repeated failures")
+    @app_commands.describe(source="The source's id or URL")
+    async def enable(self, interaction: discord.Interaction, source: app_commands.Range[str, 1, 2048]) -> None:
+        enabled = await self.app.sources.enable(source, guild_id=interaction.guild_id or 0)
+        await send_reply(interaction, Reply(content=f"Source {enabled.id} is enabled again; it is polled on the "
+                                                    "next tick.", ephemeral=True))
 
     @app_commands.command(name="list", description="This server's sources and their health")
     async def list_(self, interaction: discord.Interaction) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.support.discord import MANAGE_GUILD, DiscordStandIn
+from tests.support.discord import MANAGE_GUILD, DiscordStandIn, RecordedRequest
 
 discord = pytest.importorskip("discord")
 from discord import app_commands  # noqa: E402
@@ -445,6 +445,380 @@ def test_gateway_drop_resumes_and_replays(env: Env) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Briefings: posting once (nonces, lost responses), threads, history, edits, permissions
+# ---------------------------------------------------------------------------------------------
+
+
+def _fresh_channel(env: Env, name: str) -> tuple[int, Any]:
+    """A new text channel and a PartialMessageable for it (no need to wait for the client's cache)."""
+    cid = env.d.add_channel(env.guild, name)
+    return cid, env.client.get_partial_messageable(cid, guild_id=env.guild)
+
+
+def _creates(d: DiscordStandIn, channel_id: int) -> list[dict[str, Any]]:
+    return [m for _, m in d.dispatched("MESSAGE_CREATE") if m["channel_id"] == str(channel_id)]
+
+
+def test_enforce_nonce_returns_the_earlier_message(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "nonces")
+    other_cid, other = _fresh_channel(env, "nonces-elsewhere")
+    hits = d.nonce_hits
+    first = env.run(channel.send("briefing: story 1", nonce="story:1"))
+    again = env.run(channel.send("briefing: story 1 (retry)", nonce="story:1"))
+    assert again.id == first.id and again.content == "briefing: story 1"  # the earlier message, unchanged
+    assert d.nonce_hits == hits + 1
+    posts = d.requests_to("POST /channels/{channel_id}/messages")[-2:]
+    assert posts[-1].json["nonce"] == "story:1" and posts[-1].json["enforce_nonce"] is True  # what discord.py sends
+    assert [r.status for r in posts] == [200, 200] and [r.nonce_hit for r in posts] == [False, True]
+    assert [m["content"] for m in d.top_level_messages(cid)] == ["briefing: story 1"]
+    assert len(_creates(d, cid)) == 1  # the hit dispatched nothing
+    # the same nonce elsewhere is another message; without enforce_nonce Discord doesn't dedupe
+    assert env.run(other.send("elsewhere", nonce="story:1")).id != first.id
+    status, body = _call_sync(d, "POST", f"/channels/{cid}/messages", {"content": "no enforce", "nonce": "story:1"})
+    assert status == 200 and body["id"] != str(first.id) and body["nonce"] == "story:1"
+    # once the window has passed, the nonce no longer matches
+    d.expire_nonces()
+    later = env.run(channel.send("briefing: story 1, days later", nonce="story:1"))
+    assert later.id != first.id and d.nonce_hits == hits + 1
+    assert len(d.top_level_messages(cid)) == 3
+    env.assert_clean()
+
+
+def test_lost_response_500_is_retried_with_the_same_nonce(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "lost-500")
+    hits = d.nonce_hits
+    d.inject("POST /channels/{channel_id}/messages", status=500, after_effect=True)
+    sent = env.run(channel.send("posted once"))  # no explicit nonce: discord.py makes a random one
+    attempts = [r for r in d.requests_to("POST /channels/{channel_id}/messages") if r.params["channel_id"] == str(cid)]
+    assert [r.status for r in attempts] == [500, 200]
+    assert attempts[0].fault == "500" and attempts[0].effect_status == 200  # created, but the bot got a 500
+    assert attempts[0].effect_response["id"] == str(sent.id)
+    assert attempts[1].nonce_hit and attempts[1].json["nonce"] == attempts[0].json["nonce"]
+    assert d.nonce_hits == hits + 1
+    assert [m["id"] for m in d.top_level_messages(cid)] == [str(sent.id)]
+    assert len(_creates(d, cid)) == 1
+    env.assert_clean()
+
+
+def test_lost_response_connection_closed_then_restart_with_the_same_nonce(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "lost-conn")
+    # refused outright (no after_effect): nothing is created, the caller sees the disconnection
+    d.inject("POST /channels/{channel_id}/messages", status=0)
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        env.run(channel.send("never made", nonce="story:7"))
+    assert d.top_level_messages(cid) == []
+    # carried out, then the connection drops: "Discord created it", the bot never learnt the id
+    d.inject("POST /channels/{channel_id}/messages", status=0, after_effect=True)
+    with pytest.raises(aiohttp.ServerDisconnectedError):  # discord.py does not retry this
+        env.run(channel.send("story 7", nonce="story:7"))
+    (created,) = d.top_level_messages(cid)
+    assert created["content"] == "story 7" and created["nonce"] == "story:7"
+    lost = d.requests_to("POST /channels/{channel_id}/messages")[-1]
+    assert (lost.status, lost.fault, lost.effect_status, lost.response) == (0, "0", 200, None)
+    assert len(_creates(d, cid)) == 1  # dispatched: a running bot would have seen its own message
+    # the restarted bot sends again with the nonce it derived from the story: Discord gives it back
+    again = env.run(channel.send("story 7", nonce="story:7"))
+    assert str(again.id) == created["id"] and len(d.top_level_messages(cid)) == 1
+    # ...whereas a fresh (random) nonce makes the duplicate this is all about
+    env.run(channel.send("story 7"))
+    assert len(d.top_level_messages(cid)) == 2
+    env.assert_clean()
+
+
+def test_second_thread_on_a_message_is_160004(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "threads-once")
+
+    async def root_and_thread() -> tuple[Any, Any]:
+        root = await channel.send("briefing with a thread")
+        return root, await root.create_thread(name="Discussion")
+
+    root, thread = env.run(root_and_thread())
+    assert thread.id == root.id and d.thread_of(root.id)["id"] == str(root.id)
+    with pytest.raises(discord.HTTPException) as again:
+        env.run(root.create_thread(name="Discussion again"))
+    assert (again.value.status, again.value.code) == (400, 160004)
+    assert again.value.text == "A thread has already been created for this message"
+    # a lost response to the thread start: discord.py retries the 500 and gets the 160004 itself
+    other = env.run(channel.send("another briefing"))
+    d.inject("POST /channels/{channel_id}/messages/{message_id}/threads", status=500, after_effect=True)
+    with pytest.raises(discord.HTTPException) as lost:
+        env.run(other.create_thread(name="Discussion"))
+    assert lost.value.code == 160004
+    assert d.thread_of(other.id)["name"] == "Discussion"
+    assert sorted(t["id"] for t in d.threads(cid)) == sorted([str(root.id), str(other.id)])
+    assert d.thread_of(env.run(channel.send("no thread")).id) is None
+    env.assert_clean()  # 160004 is Discord's answer, not a client violation
+
+
+def test_history_pages_newest_first_with_threads_embeds_components(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "history")
+
+    class Buttons(discord.ui.View):
+        @discord.ui.button(label="More", custom_id="history:more")
+        async def more(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+            await interaction.response.defer()
+
+    async def post() -> list[Any]:
+        sent = [await channel.send(f"m{i}") for i in range(5)]
+        sent.append(await channel.send("rich", embed=discord.Embed(title="Briefing", description="d"),
+                                       view=Buttons(timeout=None)))
+        await sent[2].create_thread(name="on m2")
+        return sent
+
+    sent = env.run(post())
+    ids = [str(m.id) for m in sent]
+    d.post_user_message(cid, env.alice, "a reader's note")
+    user_id = d.top_level_messages(cid, author_bot=False)[0]["id"]
+    ids.append(user_id)
+
+    def page(query: str, where: int = cid) -> list[str]:
+        status, body = _call_sync(d, "GET", f"/channels/{where}/messages{query}")
+        assert status == 200, body
+        return [m["id"] for m in body]
+
+    assert page("") == ids[::-1]  # default limit 50, newest first
+    assert page("?limit=3") == ids[:-4:-1]
+    assert page(f"?before={ids[3]}&limit=2") == [ids[2], ids[1]]
+    assert page(f"?after={ids[1]}&limit=2") == [ids[3], ids[2]]  # the 2 right after, still newest first
+    assert page(f"?around={ids[3]}&limit=3") == [ids[4], ids[3], ids[2]]
+    assert page(f"?around={ids[3]}&limit=1") == [ids[3]]
+    _, body = _call_sync(d, "GET", f"/channels/{cid}/messages?limit=100")
+    by_id = {m["id"]: m for m in body}
+    assert by_id[ids[2]]["thread"]["id"] == ids[2] and by_id[ids[2]]["thread"]["parent_id"] == str(cid)
+    assert by_id[ids[2]]["flags"] & 32  # HAS_THREAD
+    assert "thread" not in by_id[ids[1]]
+    assert by_id[ids[5]]["embeds"][0]["title"] == "Briefing"
+    assert by_id[ids[5]]["components"][0]["components"][0]["custom_id"] == "history:more"
+    assert by_id[ids[0]]["author"]["id"] == str(d.bot_user_id) and by_id[user_id]["author"]["id"] == str(env.alice)
+    for bad in ("?limit=0", "?limit=101", "?before=abc"):
+        status, err = _call_sync(d, "GET", f"/channels/{cid}/messages{bad}")
+        assert status == 400 and err["code"] == 50035
+    assert len(d.take_violations()) == 3
+    assert page(f"?before={ids[3]}&after={ids[0]}") and any("mutually exclusive" in v for v in d.take_violations())
+
+    # discord.py's own paging (limit 100 pages, before=) parses all of it
+    history = env.run(_collect(channel.history(limit=None)))
+    assert [str(m.id) for m in history] == ids[::-1]
+    by_obj = {str(m.id): m for m in history}
+    assert by_obj[ids[2]].thread is not None and by_obj[ids[2]].thread.name == "on m2"
+    assert by_obj[ids[5]].embeds[0].title == "Briefing"
+    assert by_obj[ids[5]].components[0].children[0].custom_id == "history:more"
+    # a thread's messages page the same way
+    thread_id = int(ids[2])
+    thread = env.client.get_partial_messageable(thread_id, guild_id=env.guild)
+    in_thread = [str(env.run(thread.send(f"t{i}")).id) for i in range(3)]
+    assert page("?limit=2", thread_id) == in_thread[:0:-1]
+    assert page(f"?after={in_thread[0]}", thread_id) == in_thread[:0:-1]
+    assert [str(m.id) for m in env.run(_collect(thread.history(limit=10, oldest_first=True)))] == in_thread
+    assert d.thread_of(int(ids[2]))["message_count"] == 3
+    assert d.message(int(ids[2]))["thread"]["message_count"] == 3  # the current thread, not a snapshot
+    env.assert_clean()
+
+
+async def _collect(iterator: Any) -> list[Any]:
+    return [x async for x in iterator]
+
+
+def test_edits_are_recorded_and_all_or_nothing(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "edits")
+
+    async def post_and_edit() -> Any:
+        m = await channel.send("draft")
+        m = await m.edit(content="final")
+        return await m.edit(embed=discord.Embed(title="Sources"))
+
+    m = env.run(post_and_edit())
+    edits = d.edits_of(m.id)
+    assert len(edits) == 2 and edits[0]["content"] == "final" and "embeds" not in edits[0]  # bodies as sent
+    assert edits[1]["embeds"][0]["title"] == "Sources" and "content" not in edits[1]
+    status, body = _call_sync(d, "PATCH", f"/channels/{cid}/messages/{m.id}", {"content": "", "embeds": []})
+    assert (status, body["code"]) == (400, 50006)
+    assert any("empty" in v for v in d.take_violations())
+    assert len(d.edits_of(m.id)) == 2  # the refused edit is not there...
+    stored = d.message(m.id)
+    assert stored["content"] == "final" and stored["embeds"][0]["title"] == "Sources"  # ...nor applied
+    assert d.edits_of(12345) == []
+    env.assert_clean()
+
+
+def test_top_level_messages_leave_out_threads_users_and_ephemeral(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "top-level")
+
+    async def post() -> Any:
+        root = await channel.send("briefing")
+        thread = await root.create_thread(name="talk")
+        await thread.send("in the thread")
+        return root
+
+    root = env.run(post())
+    d.post_user_message(cid, env.alice, "reader")
+    assert [m["content"] for m in d.top_level_messages(cid)] == ["briefing"]
+    assert d.top_level_messages(cid)[0]["thread"]["name"] == "talk"
+    assert [m["content"] for m in d.top_level_messages(cid, author_bot=False)] == ["reader"]
+    assert [m["content"] for m in d.top_level_messages(cid, author_bot=None)] == ["briefing", "reader"]
+    assert [m["content"] for m in d.messages(root.id)] == ["in the thread"]
+    env.assert_clean()
+
+
+def test_system_channel(env: Env) -> None:
+    d = env.d
+    joined = env.soon(env.client.wait_for("guild_join", check=lambda g: g.name == "With System", timeout=10))
+    gid = d.add_guild("With System", system_channel=True)
+    guild = joined.result(10)
+    general = d.system_channel(gid)
+    assert general is not None and guild.system_channel is not None
+    assert guild.system_channel.id == general and guild.system_channel.name == "general"
+    create = next(g for e, g in d.dispatched("GUILD_CREATE") if g["id"] == str(gid))
+    assert create["system_channel_id"] == str(general) and create["channels"][0]["name"] == "general"
+    news = d.add_channel(gid, "news")
+
+    def updated(check: Any) -> Any:
+        return env.soon(env.client.wait_for("guild_update", check=lambda before, after: check(after), timeout=10))
+
+    moved = updated(lambda g: g.system_channel is not None and g.system_channel.id == news)
+    d.set_system_channel(gid, news)
+    moved.result(10)
+    cleared = updated(lambda g: g.system_channel is None)
+    d.set_system_channel(gid, None)
+    cleared.result(10)
+    assert d.system_channel(gid) is None
+    d.set_system_channel(gid, general)
+    assert _call_sync(d, "GET", f"/guilds/{gid}")[1]["system_channel_id"] == str(general)
+    gone = updated(lambda g: g.system_channel is None)
+    d.delete_channel(general)  # deleting the system channel unsets it
+    gone.result(10)
+    assert d.system_channel(gid) is None
+    with pytest.raises(ValueError):
+        d.set_system_channel(gid, env.channel)  # another guild's channel
+    plain = d.add_guild("Without System")
+    assert d.system_channel(plain) is None
+    assert next(g for e, g in d.dispatched("GUILD_CREATE") if g["id"] == str(plain))["system_channel_id"] is None
+    env.assert_clean()
+
+
+def test_user_message_in_a_thread_mentioning_the_bot(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "asks")
+
+    async def thread() -> Any:
+        root = await channel.send("briefing")
+        return await root.create_thread(name="questions")
+
+    th = env.run(thread())
+    bot = d.bot_user_id
+    got = env.soon(env.client.wait_for("message", check=lambda m: m.author.id == env.alice, timeout=10))
+    posted = d.post_user_message(th.id, env.alice, "what did outlet B say?", mention_bot=True)
+    message = got.result(10)
+    assert posted["content"] == f"<@{bot}> what did outlet B say?"
+    assert message.content == f"<@{bot}> what did outlet B say?"  # visible without MESSAGE_CONTENT: mentioned
+    assert message.channel.id == th.id and isinstance(message.channel, discord.Thread)
+    assert message.channel.parent_id == cid and message.guild.id == env.guild
+    assert env.client.user in message.mentions
+    event = next(m for m in reversed(_creates(d, th.id)) if m["id"] == posted["id"])
+    assert event["channel_id"] == str(th.id) and event["guild_id"] == str(env.guild)
+    assert [u["id"] for u in event["mentions"]] == [str(bot)] and "member" in event
+    got = env.soon(env.client.wait_for("message", check=lambda m: m.author.id == env.alice, timeout=10))
+    d.post_user_message(th.id, env.alice, "just chatting")
+    assert got.result(10).content == ""  # not mentioned, no MESSAGE_CONTENT intent: no content
+    env.assert_clean()
+
+
+def test_permission_loss_and_deletion_reach_threads_edits_and_new_threads(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "revoked")
+
+    async def setup() -> tuple[Any, Any, Any, Any]:
+        root = await channel.send("briefing")
+        thread = await root.create_thread(name="talk")
+        reply = await thread.send("reply")
+        bare_root = await channel.send("no thread yet")
+        return root, thread, reply, bare_root
+
+    root, thread, reply, bare_root = env.run(setup())
+    th = env.client.get_partial_messageable(thread.id, guild_id=env.guild)
+
+    def attempts() -> dict[str, Any]:
+        return {
+            "send": channel.send("x"),
+            "send in thread": th.send("x"),
+            "edit": channel.get_partial_message(root.id).edit(content="edited"),
+            "edit in thread": th.get_partial_message(reply.id).edit(content="edited"),
+            "start thread": channel.get_partial_message(bare_root.id).create_thread(name="new"),
+        }
+
+    def outcomes() -> dict[str, tuple[int, int] | str]:
+        out: dict[str, tuple[int, int] | str] = {}
+        for name, coro in attempts().items():
+            try:
+                env.run(coro)
+                out[name] = "ok"
+            except discord.HTTPException as e:
+                out[name] = (e.status, e.code)
+        return out
+
+    d.set_bot_permissions(cid, False)
+    assert outcomes() == dict.fromkeys(ATTEMPTS, (403, 50013))
+    assert d.messages(cid) and _call_sync(d, "GET", f"/channels/{cid}/messages")[0] == 200  # still readable
+    d.set_bot_permissions(cid, True)
+    assert outcomes() == dict.fromkeys(ATTEMPTS, "ok")
+    assert [e["content"] for e in d.edits_of(root.id)] == ["edited"]  # the refused edit is not recorded
+    bare_root = env.run(channel.send("another, no thread"))
+    d.delete_channel(cid)
+    assert outcomes() == dict.fromkeys(ATTEMPTS, (404, 10003))
+    env.assert_clean()
+
+
+ATTEMPTS = ["send", "send in thread", "edit", "edit in thread", "start thread"]
+
+
+def test_global_429_bursts_are_waited_out(env: Env) -> None:
+    d = env.d
+    cid, channel = _fresh_channel(env, "slow-consumer")
+    route = "POST /channels/{channel_id}/messages"
+
+    def attempts() -> list[RecordedRequest]:
+        return [r for r in d.requests_to(route) if r.params["channel_id"] == str(cid)]
+
+    # 4 global 429s: discord.py (5 tries per request) waits each out and the 5th try lands
+    d.inject(route, status=429, retry_after=0.2, count=4, global_=True)
+    started = time.monotonic()
+    env.run(channel.send("after four"))
+    assert time.monotonic() - started >= 0.75  # 4 x 0.2 s waited out
+    assert [r.status for r in attempts()] == [429] * 4 + [200]
+    assert attempts()[0].response["global"] is True and attempts()[0].response["retry_after"] == 0.2
+    # 5 in a row use up discord.py's tries: send() raises, nothing was created; the bot's own retry
+    # with the same nonce then ends in exactly one message
+    d.inject(route, status=429, retry_after=0.2, count=5, global_=True)
+    with pytest.raises(discord.HTTPException) as limited:
+        env.run(channel.send("after five", nonce="five"))
+    assert limited.value.status == 429
+    assert [m["content"] for m in d.top_level_messages(cid)] == ["after four"]
+    env.run(channel.send("after five", nonce="five"))
+    assert [m["content"] for m in d.top_level_messages(cid)] == ["after four", "after five"]
+    # a burst of 20: four failed send()s, the fifth succeeds; one message
+    d.inject(route, status=429, retry_after=0.05, count=20, global_=True)
+    failures = 0
+    for _ in range(6):
+        try:
+            env.run(channel.send("after the burst", nonce="burst"))
+            break
+        except discord.HTTPException as e:
+            assert e.status == 429
+            failures += 1
+    assert failures == 4
+    assert [m["content"] for m in d.top_level_messages(cid)].count("after the burst") == 1
+    assert d.clear_faults() == 0
+    env.assert_clean()
+
+
+# ---------------------------------------------------------------------------------------------
 # The HTTP side without a client: violations, auth, spec-less mode, the raw gateway
 # ---------------------------------------------------------------------------------------------
 
@@ -616,3 +990,92 @@ def test_wait_for_times_out_with_a_useful_message(bare: tuple[DiscordStandIn, in
     with pytest.raises(TimeoutError, match="waiting for the bot to IDENTIFY"):
         d.wait_ready(timeout=0.2)
     assert time.monotonic() - started < 2
+
+
+def test_nonce_window_and_limits() -> None:
+    with DiscordStandIn(nonce_window_s=0.0) as d:  # every earlier nonce is already out of the window
+        guild = d.add_guild("G")
+        channel = d.add_channel(guild, "c")
+        body = {"content": "x", "nonce": "n1", "enforce_nonce": True}
+        first = _call_sync(d, "POST", f"/channels/{channel}/messages", body)[1]
+        second = _call_sync(d, "POST", f"/channels/{channel}/messages", body)[1]
+        assert first["id"] != second["id"] and d.nonce_hits == 0
+        d.nonce_window_s = 300.0
+        third = _call_sync(d, "POST", f"/channels/{channel}/messages", body)[1]
+        assert third["id"] == second["id"] and d.nonce_hits == 1  # the latest message with that nonce
+        # integer nonces work too (Discord echoes them back as sent)
+        a = _call_sync(d, "POST", f"/channels/{channel}/messages", {"content": "i", "nonce": 7, "enforce_nonce": True})
+        b = _call_sync(d, "POST", f"/channels/{channel}/messages", {"content": "i", "nonce": 7, "enforce_nonce": True})
+        assert a[1]["id"] == b[1]["id"] and a[1]["nonce"] == 7
+        # a deleted message does not block its nonce
+        assert _call_sync(d, "DELETE", f"/channels/{channel}/messages/{a[1]['id']}")[0] == 204
+        c = _call_sync(d, "POST", f"/channels/{channel}/messages", {"content": "i", "nonce": 7, "enforce_nonce": True})
+        assert c[1]["id"] != a[1]["id"]
+        status, err = _call_sync(d, "POST", f"/channels/{channel}/messages",
+                                 {"content": "x", "nonce": "n" * 26, "enforce_nonce": True})
+        assert status == 400 and "nonce" in err["errors"]
+        assert any("nonce" in v for v in d.take_violations())
+        assert d.violations == []
+
+
+def test_lost_response_on_an_edit_and_global_429_headers(bare: tuple[DiscordStandIn, int, int]) -> None:
+    d, guild, channel = bare
+    msg = _call_sync(d, "POST", f"/channels/{channel}/messages", {"content": "v1"})[1]
+    route = "PATCH /channels/{channel_id}/messages/{message_id}"
+    fault = d.inject(route, status=500, after_effect=True)
+    assert _call_sync(d, "PATCH", f"/channels/{channel}/messages/{msg['id']}", {"content": "v2"})[0] == 500
+    assert fault.remaining == 0
+    assert d.message(msg["id"])["content"] == "v2" and d.edits_of(msg["id"]) == [{"content": "v2"}]
+    (patch,) = d.requests_to(route)
+    assert patch.effect_status == 200 and patch.effect_response["content"] == "v2"
+
+    async def limited() -> tuple[int, dict[str, str], Any]:
+        async with aiohttp.ClientSession() as s, s.post(d.api_base + f"/channels/{channel}/messages",
+                                                        json={"content": "x"},
+                                                        headers={"Authorization": f"Bot {d.token}"}) as r:
+            return r.status, dict(r.headers), await r.json()
+
+    d.inject(status=429, retry_after=0.2, count=20, global_=True)
+    status, headers, body = asyncio.run(limited())
+    assert status == 429 and headers["X-RateLimit-Global"] == "true" and headers["X-RateLimit-Scope"] == "global"
+    assert headers["Retry-After"] == "0.200" and headers["Via"]
+    assert body == {"message": "You are being rate limited.", "retry_after": 0.2, "global": True, "code": 0}
+    assert d.clear_faults() == 1
+    assert _call_sync(d, "POST", f"/channels/{channel}/messages", {"content": "x"})[0] == 200
+    assert d.violations == []
+
+
+def test_intents_guild_messages_and_message_content() -> None:
+    async def identify(d: DiscordStandIn, intents: int, then: Any = None) -> Any:
+        async with aiohttp.ClientSession() as s, s.ws_connect(d.gateway_url + "?v=10&encoding=json") as ws:
+            await ws.receive_json(timeout=5)
+            await ws.send_json({"op": 2, "d": {"token": d.token, "intents": intents, "properties": {}}})
+            msg = await ws.receive(timeout=5)
+            if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                return ws.close_code or msg.data
+            frame = json.loads(msg.data)
+            assert frame["t"] == "READY"
+            await ws.receive_json(timeout=5)  # GUILD_CREATE
+            if then is None:
+                return "READY"
+            then()
+            return (await ws.receive_json(timeout=5))["d"]
+
+    guilds, guild_messages, message_content = 1, 1 << 9, 1 << 15
+    with DiscordStandIn(allowed_privileged_intents=0) as d:  # privileged intents off in the portal
+        d.add_guild("G")
+        assert asyncio.run(identify(d, guild_messages)) == "READY"  # not privileged
+        assert asyncio.run(identify(d, guilds | guild_messages)) == "READY"
+        assert asyncio.run(identify(d, guilds | guild_messages | message_content)) == 4014
+    with DiscordStandIn() as d:  # this test app has the privileged intents enabled
+        guild = d.add_guild("G")
+        channel = d.add_channel(guild, "c")
+        bob = d.add_user("bob")
+        seen = asyncio.run(identify(d, guilds | guild_messages | message_content,
+                                    lambda: d.post_user_message(channel, bob, "no mention needed")))
+        assert seen["content"] == "no mention needed" and seen["mentions"] == []
+        assert d.intents == guilds | guild_messages | message_content
+        seen = asyncio.run(identify(d, guilds | guild_messages,
+                                    lambda: d.post_user_message(channel, bob, "hidden")))
+        assert seen["content"] == ""
+        assert d.violations == []

@@ -15,12 +15,12 @@ log = logging.getLogger(__name__)
 
 
 def intents_for(app: App) -> discord.Intents:
-    """The smallest intents that work: guilds (channels, threads, interactions arrive regardless)."""
+    """The smallest intents that work: guilds (channels, threads) and guild messages (questions
+    that mention the bot in its threads arrive with their text); Message Content only when set."""
     intents = discord.Intents.none()
     intents.guilds = True
-    if app.settings.discord_message_content:
-        intents.guild_messages = True
-        intents.message_content = True
+    intents.guild_messages = True
+    intents.message_content = app.settings.discord_message_content
     return intents
 
 

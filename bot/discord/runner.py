@@ -10,7 +10,10 @@ from collections.abc import Callable
 import discord
 
 from bot.app import App
+from bot.delivery.deliverer import Deliverer
+from bot.delivery.loop import run_delivery
 from bot.discord.client import Briefbot
+from bot.discord.sender import DiscordSender
 from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
 
@@ -38,9 +41,17 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, shutdown)
 
+    deliver_wakeup = asyncio.Event()
+
     def analysed(done: list) -> None:  # type: ignore[type-arg]
         failed = sum(1 for d in done if d.error)
         log.info("analysed %d article(s)%s", len(done), f", {failed} failed" if failed else "")
+        deliver_wakeup.set()
+
+    async def deliver() -> None:
+        await bot.wait_until_ready()
+        deliverer = Deliverer(DiscordSender(bot), app.briefs, concurrency=app.settings.delivery_concurrency)
+        await run_delivery(app.router, deliverer, stop, deliver_wakeup, tick_s=app.settings.delivery_tick_s)
 
     async def analyse() -> None:
         await bot.models_ready()
@@ -61,6 +72,7 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
             asyncio.create_task(bot.connect(reconnect=True), name="gateway"),
             asyncio.create_task(app.scheduler(on_report=on_report).run_forever(stop), name="scheduler"),
             asyncio.create_task(analyse(), name="analysis"),
+            asyncio.create_task(deliver(), name="delivery"),
         ]
         stopper = asyncio.create_task(stop.wait(), name="stop")
         try:

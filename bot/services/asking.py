@@ -32,16 +32,18 @@ class AskService:
         self._documents = documents
 
     async def ask(self, guild_id: int, question: str, *, story_id: int | None = None,
-                  history: Sequence[tuple[str, str]] = ()) -> AnswerView:
-        """Answer ``question`` from the server's recent articles, or from one story's when given."""
+                  story_ids: Sequence[int] = (), history: Sequence[tuple[str, str]] = ()) -> AnswerView:
+        """Answer ``question`` from the server's recent articles, or from the given stories' (all
+        their articles, later ones included)."""
         question = " ".join(question.split())
         if not question:
             raise InvalidInputError("ask a question, e.g. what did Khamenei say about Israel?")
         if len(question) > MAX_QUESTION_CHARS:
             raise InvalidInputError(f"that question is too long; keep it under {MAX_QUESTION_CHARS} characters")
         sources = await guild_source_ids(guild_id)
-        if story_id is not None:
-            ids = list(await Article.filter(story_id=story_id, id__in=visible_article_ids(sources))
+        stories = [*story_ids, *([story_id] if story_id is not None else [])]
+        if stories:
+            ids = list(await Article.filter(story_id__in=stories, id__in=visible_article_ids(sources))
                        .order_by("id").limit(50).values_list("id", flat=True))
             if not ids:
                 raise NotFoundError("that story has no articles from this server's sources")

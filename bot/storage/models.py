@@ -83,6 +83,7 @@ class Article(Model):
     story: fields.ForeignKeyNullableRelation[Story] = fields.ForeignKeyField(
         "models.Story", related_name="articles", null=True, on_delete=fields.SET_NULL
     )
+    routed_at = fields.DatetimeField(null=True, db_index=True, description="matched to subscriptions")
 
     class Meta:
         table = "articles"
@@ -200,6 +201,7 @@ class Subscription(Model):
     cap_per_hour = fields.IntField(default=10)
     paused_reason = fields.TextField(null=True)
     paused_at = fields.DatetimeField(null=True)
+    created_by = fields.BigIntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -220,7 +222,10 @@ class Delivery(Model):
     guild_id = fields.BigIntField(db_index=True)
     channel_id = fields.BigIntField(db_index=True)
     idempotency_key = fields.CharField(max_length=128, unique=True)
+    # pending, sending, sent, digest (waits for its digest), dropped
     status = fields.CharField(max_length=16, default="pending", db_index=True)
+    due_at = fields.DatetimeField(null=True, db_index=True, description="when it may be sent")
+    digest_key = fields.CharField(max_length=64, null=True, description="the digest it went out in")
     reason = fields.TextField(null=True, description="why it was posted (topic score, actors)")
     message_id = fields.BigIntField(null=True)
     thread_id = fields.BigIntField(null=True, db_index=True)
@@ -233,6 +238,48 @@ class Delivery(Model):
 
     class Meta:
         table = "deliveries"
+
+
+class DeliveryUpdate(Model):
+    """A story gained a source after its briefing was posted: edit the briefing, post in its thread."""
+
+    id = fields.IntField(primary_key=True)
+    delivery: fields.ForeignKeyRelation[Delivery] = fields.ForeignKeyField(
+        "models.Delivery", related_name="updates", on_delete=fields.CASCADE
+    )
+    article: fields.ForeignKeyRelation[Article] = fields.ForeignKeyField(
+        "models.Article", related_name="updates", on_delete=fields.CASCADE
+    )
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    message_id = fields.BigIntField(null=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(null=True)
+    next_attempt_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "delivery_updates"
+        unique_together = (("delivery", "article"),)
+
+
+class Notice(Model):
+    """A one-time message to a guild (a paused channel, a disabled source), sent through the outbox."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=128, unique=True, description="what it is about, so it is said once")
+    guild_id = fields.BigIntField(db_index=True)
+    channel_id = fields.BigIntField(null=True, description="where to say it, null for the guild's system channel")
+    text = fields.TextField()
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    message_id = fields.BigIntField(null=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notices"
 
 
 class ThreadTurn(Model):

@@ -92,7 +92,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                       LOG_LEVEL="INFO", POLL_INTERVAL_S="3600")
         synced = run_once(env, "sync")
         assert synced.returncode == 0, synced.stderr
-        assert "Registered 6 commands globally" in synced.stdout
+        assert "Registered 9 commands globally" in synced.stdout
         bot = BotProcess(env).start()
         _BOTS.append(bot)
         try:
@@ -158,12 +158,16 @@ def sent_bodies(d: DiscordStandIn) -> list[dict[str, Any]]:
 def test_connects_with_the_smallest_intents_and_registers_valid_commands(world: World) -> None:
     d = world.d
     assert d.identifies == 1
-    assert d.intents == 1  # GUILDS only: no privileged intents without DISCORD_MESSAGE_CONTENT
+    assert d.intents == 1 | 512  # GUILDS and GUILD_MESSAGES; no privileged intent without DISCORD_MESSAGE_CONTENT
     names = {c["name"] for c in d.commands()}
-    assert names == {"brief", "ask", "why", "actor", "statements", "source"}
+    assert names == {"brief", "ask", "why", "actor", "statements", "source", "subscribe", "unsubscribe",
+                     "subscriptions"}
     source = next(c for c in d.commands() if c["name"] == "source")
     assert source["default_member_permissions"] == str(MANAGE_GUILD)
-    assert {o["name"] for o in source["options"]} == {"add", "remove", "list", "import-opml"}
+    assert {o["name"] for o in source["options"]} == {"add", "remove", "enable", "list", "import-opml"}
+    for name in ("subscribe", "unsubscribe", "subscriptions"):
+        admin_only = next(c for c in d.commands() if c["name"] == name)
+        assert admin_only["default_member_permissions"] == str(MANAGE_GUILD)
     no_violations(d)
 
 

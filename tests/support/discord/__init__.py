@@ -19,12 +19,17 @@ yarl.URL(d.gateway_url)``: a plain ``Client`` connects there and never asks ``GE
 API (all thread-safe and synchronous):
   attributes   api_base, gateway_url, base_url, token, application_id, bot_user_id,
                validation_enabled, validation_skip_reason, interaction_deadline (None: no 3 s rule)
-  world        add_guild(name, guild_id=None, owner_id=None) -> id; add_channel(guild_id, name, type=0,
-               *, parent_id=None, channel_id=None) -> id; add_user(name, user_id=None) -> id;
-               add_member(guild_id, user_id, permissions=0); set_bot_permissions(channel_id, allowed);
+  options      DiscordStandIn(..., nonce_window_s=300, allowed_privileged_intents=None (all), ...)
+  world        add_guild(name, guild_id=None, owner_id=None, *, system_channel=False) -> id;
+               set_system_channel(guild_id, channel_id | None); system_channel(guild_id) -> id | None;
+               add_channel(guild_id, name, type=0, *, parent_id=None, channel_id=None) -> id;
+               add_user(name, user_id=None) -> id; add_member(guild_id, user_id, permissions=0);
+               set_bot_permissions(channel_id, allowed) (also its threads; sends, edits, new threads);
                delete_channel(channel_id)        (after connect, the matching events are dispatched)
   records      requests, requests_to(route), messages(channel_id, include_ephemeral=True),
-               message(id), threads(parent_id), commands(guild_id=None), attachment_bytes(att),
+               top_level_messages(channel_id, *, author_bot=True), message(id), thread_of(message_id),
+               edits_of(message_id), nonce_hits, expire_nonces(),
+               threads(parent_id), commands(guild_id=None), attachment_bytes(att),
                identifies, resumes, invalid_resumes, identify_payloads, intents, gateway_connections,
                dispatched(event=None), interactions, violations, take_violations(), self_violations
   waiting      wait_ready(timeout=30), wait_for(predicate, timeout=10, *, what=None), wake()
@@ -36,8 +41,17 @@ API (all thread-safe and synchronous):
   Interaction  wait_response(timeout) -> {"type", "data"}; wait_final(timeout) -> message (or data
                for autocomplete/modal); wait_followups(n, timeout); followups; original; payload;
                sent_at, responded_at, latency
-  faults       inject(route, status=429, retry_after=0.5, count=1, global_=False) -> Fault;
-               drop_gateway(code=None) -> n; invalidate_session(resumable=False); request_reconnect()
+  faults       inject(route, status=429, retry_after=0.5, count=1, global_=False, *, after_effect=False)
+               -> Fault (status 0: connection closed, no response; after_effect: carried out, then the
+               response is lost = a crash between "Discord created it" and "the bot recorded it");
+               clear_faults() -> n; drop_gateway(code=None) -> n; invalidate_session(resumable=False);
+               request_reconnect()
+
+REST behaviour worth knowing: POST /channels/{id}/messages honours ``enforce_nonce`` (same author,
+channel and nonce within nonce_window_s -> the earlier message, 200, nothing created); GET
+/channels/{id}/messages pages newest first (limit 1-100, around/before/after), with ``thread`` on
+messages that started one; a second thread on a message is 400 code 160004 (not a violation: it is
+the recovery path after a lost response).
 
 Modules: ``state`` (world + payload shapes), ``http_api`` (REST routes), ``gateway`` (websocket),
 ``validate`` (OpenAPI + documented limits), ``records`` (recorded requests, faults, interactions),

@@ -26,8 +26,10 @@ from .state import (
     CREATE_PRIVATE_THREADS,
     CREATE_PUBLIC_THREADS,
     FLAG_EPHEMERAL,
+    FLAG_HAS_THREAD,
     FLAG_LOADING,
     MANAGE_MESSAGES,
+    READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     SETTABLE_MESSAGE_FLAGS,
@@ -206,12 +208,19 @@ class HttpApi:
                 self._problem(rec, f"request outside {API_PREFIX}: {request.method} {raw}")
             else:
                 status, payload, headers = self._process(rd, rec, parse_error)
-            rec.status, rec.response = status, payload
+            rec.status, rec.response = status, (None if status == 0 else payload)
             owner._requests.append(rec)
             if owner.check_responses and rd is not None and 200 <= status < 300 and payload is not None:
                 for p in owner.spec.validate_response(rec.method, rec.path, status, payload):
                     owner._self_violations.append(f"{rd.key} -> {status}: {p.describe()}")
             owner._changed()
+        if status == 0:
+            # a lost response: close the connection without answering. The client (aiohttp) sees
+            # ServerDisconnectedError; discord.py does not retry that (it only retries OSErrors with
+            # errno 54/10054) and the caller's send()/edit() raises it.
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=500)  # never written: the transport is closing
         return self._respond(status, payload, headers, rd)
 
     async def _read_body(self, request: web.Request) -> tuple[Any, list[UploadedFile], str | None]:
@@ -255,7 +264,16 @@ class HttpApi:
         fault = owner._take_fault(rec.method, rd.key, rec.path)
         if fault is not None:
             rec.fault = str(fault.status)
+            if not fault.after_effect:
+                return self._fault_response(fault)
+            # carried out, then the response is lost: what Discord did is kept on the record
+            status, payload, _ = self._carry_out(rd, rec, parse_error)
+            rec.effect_status, rec.effect_response = status, copy.deepcopy(payload)
             return self._fault_response(fault)
+        return self._carry_out(rd, rec, parse_error)
+
+    def _carry_out(self, rd: RouteDef, rec: RecordedRequest,
+                   parse_error: str | None) -> tuple[int, Any, dict[str, str]]:
         if parse_error:
             self._problem(rec, parse_error)
             return 400, {"message": "The request body contains invalid JSON.", "code": 50109}, {}
@@ -276,6 +294,8 @@ class HttpApi:
         return status, payload, {}
 
     def _fault_response(self, fault: Fault) -> tuple[int, Any, dict[str, str]]:
+        if fault.status == 0:
+            return 0, None, {}
         if fault.status == 429:
             now = time.time()
             headers = {
@@ -465,33 +485,40 @@ class HttpApi:
 
     def edit_message(self, rec: RecordedRequest, msg: dict[str, Any], body: dict[str, Any], *,
                      finishing_defer: bool = False) -> dict[str, Any]:
+        """Applies an edit to the stored message (in place, all or nothing); PATCH bodies are recorded
+        for ``edits_of``."""
         ch = self.world.channels[int(msg["channel_id"])]
         ephemeral = bool(msg["flags"] & FLAG_EPHEMERAL)
+        new = copy.deepcopy(msg)
         if "content" in body:
-            msg["content"] = body["content"] or ""
+            new["content"] = body["content"] or ""
             guild = self.world.guilds.get(ch.guild_id)
-            msg["mentions"], msg["mention_everyone"] = self.world.mentions_in(
-                msg["content"], body.get("allowed_mentions"), guild)
+            new["mentions"], new["mention_everyone"] = self.world.mentions_in(
+                new["content"], body.get("allowed_mentions"), guild)
         if "embeds" in body:
-            msg["embeds"] = [normalise_embed(e) for e in body["embeds"] or []]
+            new["embeds"] = [normalise_embed(e) for e in body["embeds"] or []]
         if "components" in body:
-            msg["components"] = number_components(body["components"])
-        attachments = self._attachments(rec, body, ch.id, msg["attachments"], ephemeral)
-        if attachments is not None:
-            msg["attachments"] = attachments
+            new["components"] = number_components(body["components"])
         if "flags" in body and body["flags"] is not None:
-            keep = msg["flags"] & (FLAG_EPHEMERAL | (1 << 15))
-            msg["flags"] = keep | (int(body["flags"]) & (SETTABLE_MESSAGE_FLAGS & ~FLAG_EPHEMERAL))
+            keep = new["flags"] & (FLAG_EPHEMERAL | FLAG_HAS_THREAD | (1 << 15))
+            new["flags"] = keep | (int(body["flags"]) & (SETTABLE_MESSAGE_FLAGS & ~FLAG_EPHEMERAL))
         if "poll" in body:
-            msg["poll"] = body["poll"]
-        was_loading = bool(msg["flags"] & FLAG_LOADING)
-        msg["flags"] &= ~FLAG_LOADING
+            new["poll"] = body["poll"]
+        was_loading = bool(new["flags"] & FLAG_LOADING)
+        new["flags"] &= ~FLAG_LOADING
         if not (finishing_defer and was_loading):
-            msg["edited_timestamp"] = iso()
-        if not msg["content"] and not msg["embeds"] and not msg["attachments"] and not msg["components"] \
-                and not msg.get("poll"):
+            new["edited_timestamp"] = iso()
+        attachments = self._attachments(rec, body, ch.id, new["attachments"], ephemeral)
+        if attachments is not None:
+            new["attachments"] = attachments
+        if not new["content"] and not new["embeds"] and not new["attachments"] and not new["components"] \
+                and not new.get("poll"):
             raise ApiError(400, 50006, "Cannot send an empty message",
                            violation="edit leaves the message empty")
+        msg.clear()
+        msg.update(new)
+        if rec.method == "PATCH":
+            self.world.edits.setdefault(int(msg["id"]), []).append(copy.deepcopy(body))
         if not ephemeral:
             self.owner._gateway.dispatch("MESSAGE_UPDATE", self.world.event_message(msg), guild_id=ch.guild_id)
         return msg
@@ -741,7 +768,7 @@ class HttpApi:
         if msg is not None:
             out["interaction"]["response_message_id"] = msg["id"]
             if ctype in (4, 7):  # the spec's resource variants: messages for 4 and 7 (and activities)
-                out["resource"] = {"type": ctype, "message": copy.deepcopy(msg)}
+                out["resource"] = {"type": ctype, "message": self.world.view(msg)}
         return 200, out
 
     def post_followup(self, rec: RecordedRequest) -> tuple[int, Any]:
@@ -765,7 +792,7 @@ class HttpApi:
                                       webhook_id=self.world.application_id, interaction_metadata=metadata)
         ix.followup_ids.append(int(msg["id"]))
         if _truthy(rec.query.get("wait")):
-            return 200, copy.deepcopy(msg)
+            return 200, self.world.view(msg)
         return 204, None
 
     def _webhook_message(self, rec: RecordedRequest) -> tuple[Interaction, dict[str, Any]]:
@@ -783,7 +810,7 @@ class HttpApi:
         return ix, msg
 
     def get_webhook_message(self, rec: RecordedRequest) -> tuple[int, Any]:
-        return 200, copy.deepcopy(self._webhook_message(rec)[1])
+        return 200, self.world.view(self._webhook_message(rec)[1])
 
     def patch_webhook_message(self, rec: RecordedRequest) -> tuple[int, Any]:
         ix, msg = self._webhook_message(rec)
@@ -791,7 +818,7 @@ class HttpApi:
         msg = self.edit_message(rec, msg, rec.json if isinstance(rec.json, dict) else {}, finishing_defer=original)
         if original:
             ix.original_edits += 1
-        return 200, copy.deepcopy(msg)
+        return 200, self.world.view(msg)
 
     def delete_webhook_message(self, rec: RecordedRequest) -> tuple[int, Any]:
         _, msg = self._webhook_message(rec)
@@ -830,23 +857,54 @@ class HttpApi:
         return 200, data
 
     def list_messages(self, rec: RecordedRequest) -> tuple[int, Any]:
+        """GET /channels/{id}/messages (a channel or a thread): newest first, ``limit`` 1-100 (50), and
+        one of ``around`` / ``before`` / ``after``. Without READ_MESSAGE_HISTORY the list is empty."""
         ch = self._channel(rec)
         self._require(ch, VIEW_CHANNEL)
-        msgs = [m for m in self.world.messages.get(ch.id, {}).values() if not m["flags"] & FLAG_EPHEMERAL]
         q = rec.query
-        limit = max(1, min(100, int(q.get("limit", 50))))
-        if q.get("around"):
-            around = int(q["around"])
-            msgs.sort(key=lambda m: abs(int(m["id"]) - around))
-            msgs = sorted(msgs[:limit], key=lambda m: -int(m["id"]))
-        elif q.get("after"):
-            msgs = [m for m in msgs if int(m["id"]) > int(q["after"])][:limit]
-            msgs.reverse()
+        limit = self._query_int(q, "limit", 50, low=1, high=100)
+        anchors = {k: self._query_int(q, k, None, low=0) for k in ("around", "before", "after") if q.get(k)}
+        if len(anchors) > 1:
+            self._problem_now(rec, f"around/before/after are mutually exclusive, got {sorted(anchors)}")
+        if not self.world.channel_permissions(ch, self.world.bot.id) & READ_MESSAGE_HISTORY:
+            return 200, []
+        msgs = sorted((m for m in self.world.messages.get(ch.id, {}).values() if not m["flags"] & FLAG_EPHEMERAL),
+                      key=lambda m: int(m["id"]))
+        if "around" in anchors:
+            # Discord's split: up to limit // 2 newer than the id, the rest at or before it
+            around = anchors["around"]
+            newer = [m for m in msgs if int(m["id"]) > around][: limit // 2]
+            older = [m for m in msgs if int(m["id"]) <= around][-(limit - limit // 2):]
+            page = older + newer
+        elif "before" in anchors:
+            page = [m for m in msgs if int(m["id"]) < anchors["before"]][-limit:]
+        elif "after" in anchors:
+            page = [m for m in msgs if int(m["id"]) > anchors["after"]][:limit]
         else:
-            if q.get("before"):
-                msgs = [m for m in msgs if int(m["id"]) < int(q["before"])]
-            msgs = list(reversed(msgs))[:limit]
-        return 200, copy.deepcopy(msgs)
+            page = msgs[-limit:]
+        return 200, [self.world.view(m) for m in reversed(page)]
+
+    def _query_int(self, q: dict[str, str], key: str, default: int | None, *, low: int,
+                   high: int | None = None) -> Any:
+        raw = q.get(key)
+        if raw is None or raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ApiError(400, 50035, "Invalid Form Body", errors={key: {"_errors": [
+                {"code": "NUMBER_TYPE_COERCE", "message": f"Value \"{raw}\" is not int."}]}},
+                violation=f"query {key}={raw!r} is not an integer") from None
+        if value < low or (high is not None and value > high):
+            bound = f"greater than or equal to {low}" if value < low else f"less than or equal to {high}"
+            raise ApiError(400, 50035, "Invalid Form Body", errors={key: {"_errors": [
+                {"code": "NUMBER_TYPE_MIN" if value < low else "NUMBER_TYPE_MAX",
+                 "message": f"int value should be {bound}."}]}},
+                violation=f"query {key}={value} out of range")
+        return value
+
+    def _problem_now(self, rec: RecordedRequest, text: str) -> None:
+        self._problem(rec, f"[{rec.route}] {text}")
 
     def post_message(self, rec: RecordedRequest) -> tuple[int, Any]:
         ch = self._channel(rec)
@@ -854,30 +912,45 @@ class HttpApi:
             raise ApiError(400, 50008, "Cannot send messages in a non-text channel",
                            violation=f"message to non-text channel type {ch.type}")
         self._require(ch, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if ch.is_thread else SEND_MESSAGES))
+        body = rec.json if isinstance(rec.json, dict) else {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce") is True:
+            earlier = self.owner._nonce_lookup(ch.id, self.world.bot.id, nonce)
+            if earlier is not None:
+                # Discord: "If another message was created by the same author with the same nonce, that
+                # message will be returned and no new message will be created."
+                rec.nonce_hit = True
+                self.owner._nonce_hits += 1
+                return 200, self.world.view(earlier)
         if ch.is_thread and ch.archived:
             if ch.locked:
                 raise ApiError(400, 50083, "Thread is archived")
             ch.archived = False
             self.owner._gateway.dispatch("THREAD_UPDATE", ch.to_dict(), guild_id=ch.guild_id)
-        msg = self.create_message(rec, ch, rec.json if isinstance(rec.json, dict) else {})
-        return 200, copy.deepcopy(msg)
+        msg = self.create_message(rec, ch, body)
+        if nonce is not None:
+            self.world.nonces[(ch.id, self.world.bot.id, str(nonce))] = (int(msg["id"]), time.monotonic())
+        return 200, self.world.view(msg)
 
     def get_message(self, rec: RecordedRequest) -> tuple[int, Any]:
         ch = self._channel(rec)
         msg = self._message_in(ch, rec.params["message_id"])
         if msg["flags"] & FLAG_EPHEMERAL:
             raise unknown("Message", 10008)
-        return 200, copy.deepcopy(msg)
+        return 200, self.world.view(msg)
 
     def patch_message(self, rec: RecordedRequest) -> tuple[int, Any]:
         ch = self._channel(rec)
         msg = self._message_in(ch, rec.params["message_id"])
         body = rec.json if isinstance(rec.json, dict) else {}
+        # stricter than Discord may be: where the bot can no longer send, it can't edit either
+        self._require(ch, VIEW_CHANNEL | (SEND_MESSAGES_IN_THREADS if ch.is_thread else SEND_MESSAGES))
         if msg["author"]["id"] != str(self.world.bot.id) or "webhook_id" in msg:
             if set(body) - {"flags"}:
                 raise ApiError(403, 50005, "Cannot edit a message authored by another user",
                                violation="edit of a message the bot did not author")
-        return 200, copy.deepcopy(self.edit_message(rec, msg, body))
+            self._require(ch, MANAGE_MESSAGES)
+        return 200, self.world.view(self.edit_message(rec, msg, body))
 
     def delete_message(self, rec: RecordedRequest) -> tuple[int, Any]:
         ch = self._channel(rec)
@@ -909,12 +982,13 @@ class HttpApi:
         if ch.type not in (0, 5):
             raise ApiError(400, 50024, "Cannot execute action on this channel type",
                            violation=f"thread from a message in channel type {ch.type}")
-        if "thread" in msg or self.world.channel(int(msg["id"])) is not None:
-            raise ApiError(400, 160004, "A thread has already been created for this message",
-                           violation="second thread on the same message")
         self._require(ch, VIEW_CHANNEL | CREATE_PUBLIC_THREADS)
+        if int(msg["id"]) in self.world.channels:
+            # not a violation: retrying after a lost response (or a crash) lands here, and a bot that
+            # recovers by fetching the thread (it has the message's id) is doing the right thing
+            raise ApiError(400, 160004, "A thread has already been created for this message")
         th = self._new_thread(ch, rec.json or {}, thread_type=10 if ch.type == 5 else 11, thread_id=int(msg["id"]))
-        msg["thread"] = th.to_dict()
+        msg["flags"] |= FLAG_HAS_THREAD
         return 201, self._thread_created(th)
 
     def thread_without_message(self, rec: RecordedRequest) -> tuple[int, Any]:
@@ -931,7 +1005,7 @@ class HttpApi:
             out = self._thread_created(th)
             msg = self.create_message(rec, th, starter)
             # the starter message shares the thread's id on Discord; keep ours addressable both ways
-            out["message"] = copy.deepcopy(msg)
+            out["message"] = self.world.view(msg)
             return 201, out
         if ch.type not in (0, 5):
             raise ApiError(400, 50024, "Cannot execute action on this channel type",

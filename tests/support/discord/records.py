@@ -39,20 +39,33 @@ class RecordedRequest:
     status: int = 0
     response: Any = None
     problems: list[str] = field(default_factory=list)  # violations found in this request
-    fault: str | None = None  # "429", "500"... when an injected fault answered it
+    fault: str | None = None  # "429", "500", "0" (connection closed)... when an injected fault answered it
+    # after_effect faults: what the stand-in really did (status, body) while the client got ``status``
+    effect_status: int | None = None
+    effect_response: Any = None
+    nonce_hit: bool = False  # enforce_nonce found an earlier message: it was returned, nothing created
 
     def __repr__(self) -> str:
-        return f"<{self.method} {self.path} -> {self.status}{' fault ' + self.fault if self.fault else ''}>"
+        effect = f" (done: {self.effect_status})" if self.effect_status is not None else ""
+        return f"<{self.method} {self.path} -> {self.status}{' fault ' + self.fault if self.fault else ''}{effect}>"
 
 
 @dataclass
 class Fault:
+    """An injected failure (see ``DiscordStandIn.inject``). ``status`` 0 closes the connection without a
+    response. ``after_effect``: the request is carried out first (the response is what gets lost)."""
+
     route: str  # "POST /channels/{channel_id}/messages" (a template) or "POST /channels/123/messages"
     status: int
     retry_after: float = 0.5
     count: int = 1
     global_: bool = False
+    after_effect: bool = False
     hits: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.count - self.hits)
 
     def matches(self, method: str, template: str | None, path: str) -> bool:
         m, _, target = self.route.partition(" ")
@@ -100,7 +113,7 @@ class Interaction:
         if mid is None:
             return None
         msg = self._owner.world.find_message(mid)
-        return copy.deepcopy(msg) if msg is not None else None
+        return self._owner.world.view(msg) if msg is not None else None
 
     @property
     def original(self) -> dict[str, Any] | None:

@@ -61,6 +61,7 @@ class DiscordStandIn:
         interaction_deadline: float | None = None,
         check_responses: bool = False,
         allowed_privileged_intents: int | None = None,
+        nonce_window_s: float = 300.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -71,6 +72,7 @@ class DiscordStandIn:
         self.interaction_deadline = interaction_deadline
         self.check_responses = check_responses
         self.allowed_privileged_intents = allowed_privileged_intents
+        self.nonce_window_s = nonce_window_s  # enforce_nonce looks this far back ("the past few minutes")
         self.application_flags = (1 << 15) | (1 << 19) | (1 << 23)
         self.host = host
         self._port = port
@@ -89,6 +91,7 @@ class DiscordStandIn:
         self._resumes = 0
         self._invalid_resumes = 0
         self._heartbeats = 0
+        self._nonce_hits = 0
 
         self._gateway = Gateway(self)
         self._http = HttpApi(self)
@@ -216,9 +219,24 @@ class DiscordStandIn:
                 return f
         return None
 
+    def _nonce_lookup(self, channel_id: int, author_id: int, nonce: Any) -> dict[str, Any] | None:
+        """The message ``author_id`` created in ``channel_id`` with ``nonce`` within the window, if it
+        still exists (a deleted one doesn't block a new message)."""
+        found = self.world.nonces.get((int(channel_id), int(author_id), str(nonce)))
+        if found is None:
+            return None
+        mid, created = found
+        if time.monotonic() - created > self.nonce_window_s:
+            return None
+        return self.world.find_message(mid)
+
     def _delete_channel_locked(self, ch: Channel) -> dict[str, Any]:
         data = ch.to_dict()
         ch.deleted = True
+        guild = self.world.guilds.get(ch.guild_id)
+        if guild is not None and guild.system_channel_id == ch.id:
+            guild.system_channel_id = None
+            self._gateway.dispatch("GUILD_UPDATE", self.world.guild_dict(guild), guild_id=guild.id)
         if ch.is_thread:
             self._gateway.dispatch("THREAD_DELETE", {"id": str(ch.id), "guild_id": str(ch.guild_id),
                                                      "parent_id": str(ch.parent_id), "type": ch.type},
@@ -236,9 +254,15 @@ class DiscordStandIn:
         with self._cond:
             return self.world.add_user(name, user_id).id
 
-    def add_guild(self, name: str, guild_id: int | None = None, owner_id: int | None = None) -> int:
+    def add_guild(self, name: str, guild_id: int | None = None, owner_id: int | None = None, *,
+                  system_channel: bool = False) -> int:
+        """A guild (GUILD_CREATE once the bot is connected). ``system_channel=True``: like a guild made
+        in Discord's client, it comes with a "general" text channel that is its system channel
+        (``system_channel(guild)`` gives its id); otherwise ``system_channel_id`` is null."""
         with self._cond:
             guild = self.world.add_guild(name, guild_id, owner_id)
+            if system_channel:
+                guild.system_channel_id = self.world.add_channel(guild.id, "general", 0).id
             data = self.world.guild_create_dict(guild)
             data.pop("unavailable")  # a guild joined after READY: discord.py fires on_guild_join
             self._gateway.dispatch("GUILD_CREATE", data, guild_id=guild.id)
@@ -262,8 +286,29 @@ class DiscordStandIn:
             self._gateway.dispatch("GUILD_MEMBER_ADD", {**self.world.member_dict(member), "guild_id": str(guild_id)},
                                    guild_id=guild_id)
 
+    def set_system_channel(self, guild_id: int, channel_id: int | None) -> None:
+        """Makes ``channel_id`` (a text channel of the guild) its system channel, or none with None;
+        GUILD_UPDATE is dispatched. Deleting the system channel also unsets it (as Discord does)."""
+        with self._cond:
+            guild = self.world.guild(guild_id)
+            if channel_id is not None:
+                ch = self.world.channel(int(channel_id))
+                if ch is None or ch.guild_id != guild.id or ch.type != 0:
+                    raise ValueError(f"channel {channel_id} is not a text channel of guild {guild_id}")
+                guild.system_channel_id = ch.id
+            else:
+                guild.system_channel_id = None
+            self._gateway.dispatch("GUILD_UPDATE", self.world.guild_dict(guild), guild_id=guild.id)
+
+    def system_channel(self, guild_id: int) -> int | None:
+        """The guild's system channel id (None when unset or deleted)."""
+        with self._cond:
+            sid = self.world.guild(guild_id).system_channel_id
+            return sid if sid is not None and self.world.channel(sid) is not None else None
+
     def set_bot_permissions(self, channel_id: int, allowed: bool) -> None:
-        """``False``: the bot may no longer send messages or start threads there (403, code 50013)."""
+        """``False``: the bot may no longer send messages, edit its messages or start threads there, nor
+        in the threads under it (403, code 50013). It can still see the channel and read its history."""
         with self._cond:
             ch = self.world.channel(channel_id)
             if ch is None:
@@ -300,15 +345,55 @@ class DiscordStandIn:
             return [r for r in self._requests if r.route == route]
 
     def messages(self, channel_id: int, *, include_ephemeral: bool = True) -> list[dict[str, Any]]:
-        """Current versions (after edits) of the messages in a channel or thread, oldest first."""
+        """Current versions (after edits) of the messages in a channel or thread, oldest first; a message
+        that started a thread carries its current ``thread`` object, as the API returns it."""
         with self._cond:
             msgs = self.world.messages.get(int(channel_id), {}).values()
-            return [copy.deepcopy(m) for m in msgs if include_ephemeral or not m["flags"] & 64]
+            return [self.world.view(m) for m in msgs if include_ephemeral or not m["flags"] & 64]
+
+    def top_level_messages(self, channel_id: int, *, author_bot: bool | None = True) -> list[dict[str, Any]]:
+        """What a reader sees in the channel itself, oldest first: its non-ephemeral messages (not those
+        in its threads). ``author_bot``: True (default) only the bot's own, False only others', None all.
+        "Exactly one briefing per story" is ``len(d.top_level_messages(channel)) == n``."""
+        bot_id = str(self.bot_user_id)
+        with self._cond:
+            out = []
+            for m in self.world.messages.get(int(channel_id), {}).values():
+                if m["flags"] & 64:
+                    continue
+                if author_bot is not None and (m["author"]["id"] == bot_id) != author_bot:
+                    continue
+                out.append(self.world.view(m))
+            return out
 
     def message(self, message_id: int) -> dict[str, Any] | None:
         with self._cond:
             m = self.world.find_message(int(message_id))
-            return copy.deepcopy(m) if m is not None else None
+            return self.world.view(m) if m is not None else None
+
+    def thread_of(self, message_id: int) -> dict[str, Any] | None:
+        """The thread started from ``message_id`` (it has the message's id), or None (none, or deleted)."""
+        with self._cond:
+            th = self.world.channel(int(message_id))
+            return th.to_dict() if th is not None and th.is_thread else None
+
+    def edits_of(self, message_id: int) -> list[dict[str, Any]]:
+        """The body of each PATCH applied to the message (channel or webhook route), in order; a
+        refused edit (4xx) is not there."""
+        with self._cond:
+            return copy.deepcopy(self.world.edits.get(int(message_id), []))
+
+    @property
+    def nonce_hits(self) -> int:
+        """How many message creates were answered with an earlier message (``enforce_nonce``)."""
+        with self._cond:
+            return self._nonce_hits
+
+    def expire_nonces(self) -> None:
+        """Ends the ``enforce_nonce`` window for every message so far (as if ``nonce_window_s`` passed):
+        a later create with the same nonce makes a new message."""
+        with self._cond:
+            self.world.nonces.clear()
 
     def threads(self, parent_channel_id: int) -> list[dict[str, Any]]:
         with self._cond:
@@ -679,8 +764,10 @@ class DiscordStandIn:
             return submitted
 
     def post_user_message(self, channel_id: int, user_id: int, content: str, mention_bot: bool = False) -> dict[str, Any]:
-        """A user's message (MESSAGE_CREATE; the bot sees its content only with the MESSAGE_CONTENT intent
-        or when mentioned)."""
+        """A user's message in a channel or thread (MESSAGE_CREATE with ``channel_id`` = that channel or
+        thread, ``guild_id``, ``member``). ``mention_bot``: content becomes ``<@BOTID> content`` and
+        ``mentions`` holds the bot user. The bot sees the content only with the MESSAGE_CONTENT intent
+        or when mentioned (otherwise content, embeds, attachments and components are empty)."""
         with self._cond:
             w = self.world
             ch = w.channel(int(channel_id))
@@ -692,6 +779,9 @@ class DiscordStandIn:
                 w.add_member(guild.id, user.id, 0)
             if mention_bot and f"<@{w.bot.id}>" not in content:
                 content = f"<@{w.bot.id}> {content}"
+            if ch.is_thread and ch.archived and not ch.locked:  # a reply unarchives the thread
+                ch.archived = False
+                self._gateway.dispatch("THREAD_UPDATE", ch.to_dict(), guild_id=ch.guild_id)
             msg = w.new_message(ch, author=user, content=content)
             self._gateway.dispatch("MESSAGE_CREATE", w.event_message(msg), guild_id=ch.guild_id)
             return copy.deepcopy(msg)
@@ -700,14 +790,32 @@ class DiscordStandIn:
     # faults
     # ------------------------------------------------------------------------------------------
     def inject(self, route: str = "POST /channels/{channel_id}/messages", status: int = 429,
-               retry_after: float = 0.5, count: int = 1, global_: bool = False) -> Fault:
+               retry_after: float = 0.5, count: int = 1, global_: bool = False, *,
+               after_effect: bool = False) -> Fault:
         """The next ``count`` requests matching ``route`` (a template like the default, or a concrete
-        ``"POST /channels/123/messages"``) get ``status``: 429 with Discord's body and headers, or a
-        500/502/503/504."""
-        fault = Fault(route, status, retry_after, count, global_)
+        ``"POST /channels/123/messages"``) get ``status``: 429 with Discord's body and headers
+        (``global_=True``: ``"global": true`` and ``X-RateLimit-Global: true``), a 500/502/503/504, or
+        0: the connection is closed without a response (the client sees a disconnection).
+
+        ``after_effect=False`` (default): the request is refused; nothing happens.
+        ``after_effect=True``: a *lost response*. The request is carried out first (the message is
+        created, stored and dispatched; the thread started; the edit applied) and only then does the
+        client get ``status``. This is how a crash between "Discord created it" and "the bot recorded
+        it" is reproduced: with 500, discord.py retries by itself (sending the same nonce, so with
+        ``enforce_nonce`` the retry gets the same message back and ``nonce_hits`` counts it); with 0,
+        discord.py raises ``aiohttp.ServerDisconnectedError`` to the caller, as a bot killed before
+        reading the response would never see it. What the stand-in really answered is on the record
+        (``effect_status``, ``effect_response``)."""
+        fault = Fault(route, status, retry_after, count, global_, after_effect)
         with self._cond:
             self._faults.append(fault)
         return fault
+
+    def clear_faults(self) -> int:
+        """Forgets the injected faults not yet used up; returns how many there were."""
+        with self._cond:
+            n, self._faults = len(self._faults), []
+            return n
 
     def drop_gateway(self, code: int | None = None) -> int:
         """Closes the gateway connection(s): abruptly (TCP reset) when ``code`` is None, else with that

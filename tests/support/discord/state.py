@@ -59,6 +59,7 @@ BOT_DENIED_WHEN_BLOCKED = (
 
 # Message flags
 FLAG_SUPPRESS_EMBEDS = 1 << 2
+FLAG_HAS_THREAD = 1 << 5
 FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
 FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
@@ -237,6 +238,7 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     channel_ids: list[int] = field(default_factory=list)
     joined_at: str = field(default_factory=iso)
+    system_channel_id: int | None = None  # where Discord posts join messages; None: none chosen
 
 
 MENTION_RE = re.compile(r"<@!?(\d{15,25})>")
@@ -256,6 +258,9 @@ class World:
         self.commands: dict[int | None, dict[int, dict[str, Any]]] = {}  # guild id (None = global) -> id -> command
         self.attachments: dict[int, tuple[str, str, bytes]] = {}  # attachment id -> (filename, content type, bytes)
         self.bot_blocked: set[int] = set()  # channels where set_bot_permissions(..., False) applies
+        # enforce_nonce: (channel id, author id, str(nonce)) -> (message id, time.monotonic() at creation)
+        self.nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        self.edits: dict[int, list[dict[str, Any]]] = {}  # message id -> each PATCH body applied, in order
         bot_user_id = bot_user_id or self.ids.next()
         self.ids.seen(bot_user_id)
         self.application_id = application_id or bot_user_id
@@ -415,8 +420,9 @@ class World:
 
     def guild_dict(self, guild: Guild) -> dict[str, Any]:
         """The REST guild object (also the base of GUILD_CREATE)."""
-        text_channels = [self.channels[c] for c in guild.channel_ids if not self.channels[c].deleted]
-        system = next((c.id for c in text_channels if c.type == 0), None)
+        system = guild.system_channel_id
+        if system is not None and self.channel(system) is None:
+            system = None
         return {
             "id": str(guild.id),
             "name": guild.name,
@@ -483,6 +489,17 @@ class World:
             activity_instances=[],
             application_command_counts={},
         )
+        return d
+
+    def view(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """A stored message as the API returns it: a copy, with the current ``thread`` object when the
+        message started a thread (the thread has the message's id) that still exists."""
+        d = copy.deepcopy(msg)
+        th = self.channels.get(int(msg["id"]))
+        if th is not None and th.is_thread and not th.deleted and th.parent_id == int(msg["channel_id"]):
+            d["thread"] = th.to_dict()
+        else:
+            d.pop("thread", None)
         return d
 
     def find_message(self, message_id: int) -> dict[str, Any] | None:
@@ -580,7 +597,7 @@ class World:
 
     def event_message(self, msg: dict[str, Any]) -> dict[str, Any]:
         """A stored message as MESSAGE_CREATE/UPDATE carries it (guild_id and the author's member)."""
-        d = copy.deepcopy(msg)
+        d = self.view(msg)
         ch = self.channels.get(int(msg["channel_id"]))
         if ch is not None:
             d["guild_id"] = str(ch.guild_id)

@@ -323,6 +323,7 @@ def check_message(body: dict[str, Any] | None, prefix: tuple[str | int, ...] = (
         return []
     out: list[Problem] = []
     out += _too_long((*prefix, "content"), body.get("content"), CONTENT_MAX)
+    out += _too_long((*prefix, "nonce"), body.get("nonce"), 25)
     embeds = body.get("embeds") or []
     if isinstance(embeds, list):
         if len(embeds) > EMBEDS_MAX:

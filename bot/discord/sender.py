@@ -1,0 +1,109 @@
+"""Delivery's Sender on discord.py: posts, finds, edits and threads, with Discord's errors mapped
+to the core's (gone, no access, try later)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import aiohttp
+import discord
+
+from bot.discord.render import NO_MENTIONS, edit_kwargs, message_kwargs
+from bot.errors import ChannelGoneError, DeliveryError, MissingAccessError, TransientDeliveryError
+from bot.presenters.message import Reply
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+THREAD_EXISTS = 160004
+HISTORY_LIMIT = 50
+
+
+class DiscordSender:
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self._client.get_channel(channel_id)
+        if channel is None:
+            channel = await _mapped(lambda: self._client.fetch_channel(channel_id))
+        if not isinstance(channel, discord.abc.Messageable):
+            raise ChannelGoneError(f"channel {channel_id} is not a text channel")
+        return channel
+
+    async def post(self, channel_id: int, reply: Reply, *, nonce: str) -> int:
+        channel = await self._channel(channel_id)
+        kwargs = message_kwargs(reply)
+        message = await _mapped(lambda: channel.send(**kwargs, nonce=nonce))
+        return message.id
+
+    async def find(self, channel_id: int, ref: str) -> int | None:
+        """A recent message of ours in the channel that carries ``ref`` (posted before a crash)."""
+        channel = await self._channel(channel_id)
+        me = self._client.user
+
+        async def scan() -> int | None:
+            async for message in channel.history(limit=HISTORY_LIMIT):
+                if me is not None and message.author.id != me.id:
+                    continue
+                texts = [message.content or ""] + [e.footer.text or "" for e in message.embeds if e.footer]
+                if any(ref in t for t in texts):
+                    return message.id
+            return None
+
+        return await _mapped(scan)
+
+    async def edit(self, channel_id: int, message_id: int, reply: Reply) -> None:
+        channel = await self._channel(channel_id)
+        partial = channel.get_partial_message(message_id)  # type: ignore[attr-defined]
+        kwargs = edit_kwargs(reply)
+        if not reply.files:
+            kwargs.pop("attachments", None)
+        await _mapped(lambda: partial.edit(**kwargs))
+
+    async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        channel = await self._channel(channel_id)
+        partial = channel.get_partial_message(message_id)  # type: ignore[attr-defined]
+        try:
+            thread = await _mapped(lambda: partial.create_thread(name=name, auto_archive_duration=1440))
+        except _ThreadExists:
+            return message_id  # a thread started from a message has the message's id
+        return thread.id
+
+    async def system_channel(self, guild_id: int) -> int | None:
+        guild = self._client.get_guild(guild_id)
+        if guild is None or guild.system_channel is None:
+            return None
+        return guild.system_channel.id
+
+    async def send_text(self, channel_id: int, text: str, *, reference: discord.Message | None = None) -> int:
+        channel = await self._channel(channel_id)
+        message = await _mapped(lambda: channel.send(text, allowed_mentions=NO_MENTIONS, reference=reference,
+                                                     mention_author=False))
+        return message.id
+
+
+class _ThreadExists(DeliveryError):
+    pass
+
+
+async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await call()
+    except discord.NotFound as exc:
+        raise ChannelGoneError(f"not found ({exc.code}: {exc.text})") from exc
+    except discord.Forbidden as exc:
+        raise MissingAccessError(f"forbidden ({exc.code}: {exc.text})") from exc
+    except discord.DiscordServerError as exc:
+        raise TransientDeliveryError(f"Discord error {exc.status}") from exc
+    except discord.HTTPException as exc:
+        if exc.code == THREAD_EXISTS:
+            raise _ThreadExists(str(exc)) from exc
+        if exc.status == 429:
+            raise TransientDeliveryError("rate limited", retry_after=getattr(exc, "retry_after", None)) from exc
+        raise DeliveryError(f"Discord refused it ({exc.status} {exc.code}: {exc.text})") from exc
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        raise TransientDeliveryError(f"connection problem: {exc!r}") from exc

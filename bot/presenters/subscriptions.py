@@ -1,0 +1,72 @@
+"""/subscribe, /unsubscribe and /subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.presenters.common import plural, stamp
+from bot.presenters.message import EMBED_TOTAL_LIMIT, Embed, Reply, escape_truncate, fit_embeds, one_line, pack_fields
+
+if TYPE_CHECKING:
+    from bot.services.subscriptions import SubscriptionView
+    from bot.storage.models import Subscription
+
+
+def _schedule(mode: str, time_of_day: str | None, timezone: str) -> str:
+    if mode == "daily":
+        return f"a daily digest at {time_of_day} {timezone}"
+    if mode == "hourly":
+        return "an hourly digest"
+    return "each story as it arrives"
+
+
+def present_subscribed(sub: Subscription) -> Reply:
+    topic = escape_truncate(one_line(sub.topic), 200)
+    extra = []
+    if sub.keywords:
+        extra.append("keywords " + escape_truncate(", ".join(sub.keywords), 300))
+    if sub.min_sources > 1:
+        extra.append(f"once {sub.min_sources} outlets report a story")
+    if sub.mode == "realtime":
+        extra.append(f"at most {sub.cap_per_hour} per hour (more go into an hourly digest)")
+    more = f" ({'; '.join(extra)})" if extra else ""
+    return Reply(content=f"<#{sub.channel_id}> now follows **{topic}**: {_schedule(sub.mode, sub.time_of_day, sub.timezone)}"
+                         f"{more}. Subscription {sub.id}.", ephemeral=True)
+
+
+def present_unsubscribed(sub: Subscription) -> Reply:
+    return Reply(content=f"<#{sub.channel_id}> no longer follows **{escape_truncate(one_line(sub.topic), 200)}**.",
+                 ephemeral=True)
+
+
+def present_subscriptions(rows: Sequence[SubscriptionView]) -> Reply:
+    if not rows:
+        return Reply(content="No subscriptions in this server. An admin can add one with /subscribe topic.",
+                     ephemeral=True)
+    lines = [_line(r) for r in rows]
+    fields, shown = pack_fields("id · channel · topic · delivery · lately", lines,
+                                budget=EMBED_TOTAL_LIMIT - 100, cont="(cont.)",
+                                more=lambda k: f"… and {k} more subscriptions")
+    content = f"{plural(len(rows), 'subscription')}."
+    if shown < len(rows):
+        content += f" Showing {shown}."
+    return Reply(content=content, embeds=fit_embeds([Embed(title="Subscriptions", fields=tuple(fields))]),
+                 ephemeral=True)
+
+
+def _line(r: SubscriptionView) -> str:
+    parts = [f"**{r.id}** <#{r.channel_id}>", f"**{escape_truncate(one_line(r.topic), 100)}**",
+             _schedule(r.mode, r.time_of_day, r.timezone)]
+    if r.keywords:
+        parts.append("keywords " + escape_truncate(", ".join(r.keywords), 120))
+    if r.min_sources > 1:
+        parts.append(f"≥{r.min_sources} outlets")
+    parts.append(f"{r.delivered_24h} in 24 h, {r.delivered_7d} in 7 days")
+    if r.last_delivered_at:
+        parts.append(f"last {stamp(r.last_delivered_at, 'R')}")
+    if r.waiting:
+        parts.append(f"{r.waiting} {'story' if r.waiting == 1 else 'stories'} waiting for the digest")
+    if r.paused_reason:
+        parts.append(f"PAUSED: {escape_truncate(one_line(r.paused_reason), 160)} (/subscribe again to resume)")
+    return " · ".join(parts)

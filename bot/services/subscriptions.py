@@ -1,0 +1,165 @@
+"""Subscriptions: a channel follows a topic, in real time or as hourly/daily digests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from tortoise.exceptions import IntegrityError
+
+from bot.errors import AlreadyExistsError, InvalidInputError, LimitError, NotFoundError
+from bot.ingest.pipeline import utcnow
+from bot.storage.models import Delivery, Subscription
+
+MODES = ("realtime", "hourly", "daily")
+MAX_TOPIC_CHARS = 200
+MAX_KEYWORDS = 20
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionView:
+    id: int
+    channel_id: int
+    topic: str
+    keywords: tuple[str, ...]
+    mode: str
+    time_of_day: str | None
+    timezone: str
+    min_sources: int
+    cap_per_hour: int
+    paused_reason: str | None
+    delivered_24h: int
+    delivered_7d: int
+    last_delivered_at: datetime | None
+    waiting: int  # stories waiting for the next digest
+
+
+def parse_keywords(text: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``nuclear, +iran, -football`` -> ("nuclear", "+iran", "-football")."""
+    if text is None:
+        return ()
+    parts = text.split(",") if isinstance(text, str) else list(text)
+    out = tuple(dict.fromkeys(" ".join(p.split())[:60] for p in parts if p.strip() and p.strip() not in "+-"))
+    if len(out) > MAX_KEYWORDS:
+        raise InvalidInputError(f"at most {MAX_KEYWORDS} keywords")
+    return out
+
+
+def parse_time_of_day(text: str | None) -> str:
+    value = (text or "08:00").strip()
+    m = _TIME.match(value)
+    if not m:
+        raise InvalidInputError("give the digest time as HH:MM, e.g. 08:00 or 18:30")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def parse_timezone(text: str | None) -> str:
+    name = (text or "UTC").strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        close = [z for z in available_timezones() if name.casefold() in z.casefold()][:3]
+        hint = f" (did you mean {', '.join(sorted(close))}?)" if close else ""
+        raise InvalidInputError(f"unknown time zone {name[:60]!r}; use a name like Europe/Berlin{hint}") from None
+    return name
+
+
+def next_digest_at(mode: str, now: datetime, *, time_of_day: str | None, timezone: str) -> datetime:
+    """The next digest moment after ``now`` (UTC): the top of the next hour, or the next
+    ``time_of_day`` in ``timezone`` (daylight saving time included)."""
+    if mode == "hourly":
+        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    hour, minute = (int(x) for x in (time_of_day or "08:00").split(":"))
+    at = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at <= local:
+        at = (local + timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return at.astimezone(now.tzinfo)
+
+
+class SubscriptionService:
+    def __init__(self, *, clock: Callable[[], datetime] = utcnow, max_per_guild: int = 50) -> None:
+        self._clock = clock
+        self._max = max_per_guild
+
+    async def subscribe(self, guild_id: int, channel_id: int, topic: str, *, mode: str = "realtime",
+                        keywords: str | Sequence[str] | None = None, min_sources: int = 1,
+                        time_of_day: str | None = None, timezone: str | None = None, cap_per_hour: int = 10,
+                        created_by: int = 0) -> Subscription:
+        """Follow ``topic`` in a channel. Subscribing again to the same topic there updates it (and
+        resumes it when it was paused)."""
+        topic = " ".join(topic.split())
+        if not topic:
+            raise InvalidInputError("name a topic, e.g. Iran Israel tensions")
+        if len(topic) > MAX_TOPIC_CHARS:
+            raise InvalidInputError(f"keep the topic under {MAX_TOPIC_CHARS} characters")
+        mode = (mode or "realtime").lower()
+        if mode not in MODES:
+            raise InvalidInputError("mode is realtime, hourly or daily")
+        if not 1 <= min_sources <= 20:
+            raise InvalidInputError("min_sources is between 1 and 20")
+        if not 1 <= cap_per_hour <= 60:
+            raise InvalidInputError("the cap is between 1 and 60 stories per hour")
+        fields = dict(keywords=list(parse_keywords(keywords)), mode=mode, min_sources=min_sources,
+                      cap_per_hour=cap_per_hour, time_of_day=parse_time_of_day(time_of_day) if mode == "daily" else None,
+                      timezone=parse_timezone(timezone), paused_reason=None, paused_at=None)
+        existing = await Subscription.get_or_none(channel_id=channel_id, topic=topic)
+        if existing is not None:
+            if existing.guild_id != guild_id:
+                raise NotFoundError("that channel is not in this server")
+            existing.update_from_dict(fields)
+            await existing.save()
+            return existing
+        if await Subscription.filter(guild_id=guild_id).count() >= self._max:
+            raise LimitError(f"this server has {self._max} subscriptions, the most allowed; remove one first")
+        try:
+            return await Subscription.create(guild_id=guild_id, channel_id=channel_id, topic=topic,
+                                             created_by=created_by, **fields)
+        except IntegrityError:
+            raise AlreadyExistsError(f"this channel already follows {topic!r}") from None
+
+    async def unsubscribe(self, guild_id: int, ref: str, *, channel_id: int | None = None) -> Subscription:
+        """Remove a subscription by id, or by topic (in ``channel_id`` when given)."""
+        sub = await self.find(guild_id, ref, channel_id=channel_id)
+        await sub.delete()
+        return sub
+
+    async def find(self, guild_id: int, ref: str, *, channel_id: int | None = None) -> Subscription:
+        ref = " ".join(ref.split())
+        sub = None
+        if ref.isdigit():
+            sub = await Subscription.get_or_none(id=int(ref), guild_id=guild_id)
+        if sub is None:
+            query = Subscription.filter(guild_id=guild_id, topic__iexact=ref)
+            if channel_id is not None:
+                query = query.filter(channel_id=channel_id)
+            matches = await query.order_by("id")
+            if len(matches) > 1:
+                raise InvalidInputError(f"{len(matches)} channels follow {ref!r}; give the id from /subscriptions")
+            sub = matches[0] if matches else None
+        if sub is None:
+            raise NotFoundError(f"no subscription {ref[:80]!r} in this server; /subscriptions lists them")
+        return sub
+
+    async def list(self, guild_id: int) -> list[SubscriptionView]:
+        now = self._clock()
+        subs = await Subscription.filter(guild_id=guild_id).order_by("channel_id", "id")
+        out = []
+        for s in subs:
+            sent = Delivery.filter(subscription_id=s.id, status="sent")
+            last = await sent.order_by("-sent_at").first().values_list("sent_at", flat=True)
+            out.append(SubscriptionView(
+                id=s.id, channel_id=s.channel_id, topic=s.topic, keywords=tuple(s.keywords or ()), mode=s.mode,
+                time_of_day=s.time_of_day, timezone=s.timezone, min_sources=s.min_sources,
+                cap_per_hour=s.cap_per_hour, paused_reason=s.paused_reason,
+                delivered_24h=await sent.filter(sent_at__gte=now - timedelta(hours=24)).count(),
+                delivered_7d=await sent.filter(sent_at__gte=now - timedelta(days=7)).count(),
+                last_delivered_at=last,  # type: ignore[arg-type]
+                waiting=await Delivery.filter(subscription_id=s.id, status="digest").count(),
+            ))
+        return out

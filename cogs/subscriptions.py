@@ -1,0 +1,67 @@
+"""/subscribe, /unsubscribe and /subscriptions: for members with Manage Server only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.errors import require_manager
+from bot.discord.render import send_reply
+from bot.presenters.subscriptions import present_subscribed, present_subscriptions, present_unsubscribed
+
+if TYPE_CHECKING:
+    from bot.discord.client import Briefbot
+
+MODES = [app_commands.Choice(name="each story as it arrives", value="realtime"),
+         app_commands.Choice(name="hourly digest", value="hourly"),
+         app_commands.Choice(name="daily digest", value="daily")]
+
+
+class SubscriptionsCog(commands.Cog):
+    def __init__(self, bot: Briefbot) -> None:
+        self.bot = bot
+        self.app = bot.app
+
+    @app_commands.command(name="subscribe", description="Post stories on a topic to a channel")
+    @app_commands.describe(topic="A few words, e.g. Iran Israel tensions", channel="Where to post (default: here)",
+                           mode="Each story as it arrives, or a digest", keywords="Comma-separated; +word requires, "
+                           "-word excludes", min_sources="Wait until this many outlets report a story",
+                           time="Daily digest time, HH:MM (default 08:00)", timezone="e.g. Europe/Berlin (default UTC)",
+                           cap="Most stories per hour in real time; more go into an hourly digest (default 10)")
+    @app_commands.choices(mode=MODES)
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def subscribe(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 200],
+                        channel: discord.TextChannel | None = None, mode: str = "realtime",
+                        keywords: app_commands.Range[str, 1, 500] | None = None,
+                        min_sources: app_commands.Range[int, 1, 20] = 1,
+                        time: app_commands.Range[str, 4, 5] | None = None,
+                        timezone: app_commands.Range[str, 1, 64] | None = None,
+                        cap: app_commands.Range[int, 1, 60] = 10) -> None:
+        require_manager(interaction)
+        target = channel.id if channel is not None else interaction.channel_id
+        sub = await self.app.subscriptions.subscribe(
+            interaction.guild_id or 0, target or 0, topic, mode=mode, keywords=keywords, min_sources=min_sources,
+            time_of_day=time, timezone=timezone, cap_per_hour=cap, created_by=interaction.user.id)
+        await send_reply(interaction, present_subscribed(sub))
+
+    @app_commands.command(name="unsubscribe", description="Stop a subscription")
+    @app_commands.describe(subscription="The subscription's id (from /subscriptions) or its topic")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def unsubscribe(self, interaction: discord.Interaction,
+                          subscription: app_commands.Range[str, 1, 200]) -> None:
+        require_manager(interaction)
+        sub = await self.app.subscriptions.unsubscribe(interaction.guild_id or 0, subscription)
+        await send_reply(interaction, present_unsubscribed(sub))
+
+    @app_commands.command(name="subscriptions", description="This server's subscriptions and what they delivered")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def subscriptions(self, interaction: discord.Interaction) -> None:
+        require_manager(interaction)
+        rows = await self.app.subscriptions.list(interaction.guild_id or 0)
+        await send_reply(interaction, present_subscriptions(rows))

@@ -1,0 +1,52 @@
+"""Questions in a briefing's thread: by mentioning the bot (or any message, with the Message
+Content intent on), answered from all the story's sources with numbered citations."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.discord.errors import GENERIC, user_message
+from bot.discord.render import NO_MENTIONS
+from bot.presenters.answers import answer_messages
+from bot.services.threads import strip_mentions
+
+if TYPE_CHECKING:
+    from bot.discord.client import Briefbot
+
+log = logging.getLogger(__name__)
+
+
+class ThreadsCog(commands.Cog):
+    def __init__(self, bot: Briefbot) -> None:
+        self.bot = bot
+        self.app = bot.app
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None or not isinstance(message.channel, discord.Thread):
+            return
+        me = self.bot.user
+        mentioned = me is not None and any(u.id == me.id for u in message.mentions)
+        if not mentioned and not self.app.settings.discord_message_content:
+            return
+        if not strip_mentions(message.content or ""):
+            return
+        if not await self.app.threads.stories_of(message.channel.id):
+            return  # not one of Briefbot's briefing threads
+        try:
+            async with message.channel.typing():
+                await self.bot.models_ready()
+                view = await self.app.threads.answer(message.guild.id, message.channel.id, message.content)
+            parts = answer_messages(view)
+        except Exception as exc:  # one short line in the thread; details in the log
+            text = user_message(exc)
+            if text == GENERIC:
+                log.exception("answering in thread %s failed", message.channel.id)
+            parts = [text]
+        for i, part in enumerate(parts):
+            await message.channel.send(part, allowed_mentions=NO_MENTIONS,
+                                       reference=message if i == 0 else None, mention_author=False)

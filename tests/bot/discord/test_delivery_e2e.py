@@ -1,0 +1,123 @@
+"""End to end: subscriptions and delivery with the real bot process against the Discord stand-in.
+A story is posted once with a thread; a second outlet's report edits it and posts an Update in
+the thread (no second top-level post); a question in the thread is answered from both outlets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.bot.discord.test_bot_e2e import NOW, QUOTES, _rss, final, no_violations, text_of
+from tests.summarizer.fixtures.story_pairs import JOIN
+from tests.support.botproc import BotProcess, bot_env, run_once
+from tests.support.discord import MANAGE_GUILD, DiscordStandIn
+from tests.support.static_server import StaticServer
+
+
+@dataclass
+class Rig:
+    d: DiscordStandIn
+    bot: BotProcess
+    guild: int
+    news: int
+    admin: int
+    reader: int
+    feeds: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    tmp: Path = tmp_path_factory.mktemp("delivery")
+    kh = JOIN[0]
+    with DiscordStandIn(interaction_deadline=3.0) as d, StaticServer() as web:
+        feeds = {
+            "wire": web.set("/wire.xml", _rss("Wire One", [
+                (kh.a.title, "https://wire-one.example/khamenei-talks", kh.a.lead, NOW - timedelta(hours=5)),
+                ("Khamenei vows Iran will not retreat", "https://wire-one.example/retreat", QUOTES,
+                 NOW - timedelta(hours=4))])),
+            "gulf": web.set("/gulf.xml", _rss("Gulf Daily", [
+                (kh.b.title, "https://gulf-daily.example/khamenei", kh.b.lead, NOW - timedelta(hours=2))])),
+        }
+        guild = d.add_guild("Newsroom")
+        news = d.add_channel(guild, "iran-desk")
+        admin, reader = d.add_user("editor"), d.add_user("reader")
+        d.add_member(guild, admin, permissions=MANAGE_GUILD)
+        d.add_member(guild, reader, permissions=0)
+        env = bot_env({}, DISCORD_TOKEN=d.token, DISCORD_API_BASE=d.api_base, DISCORD_GATEWAY_URL=d.gateway_url,
+                      DATABASE_URL=f"sqlite://{tmp / 'bot.sqlite3'}", DATA_DIR=str(tmp / "data"),
+                      FETCH_ALLOW_PRIVATE="true", FETCH_PAGES="false", EXTRACT_WORKERS="1", MODEL_THREADS="1",
+                      LOG_LEVEL="INFO", POLL_INTERVAL_S="3600", BACKFILL_ITEMS="10", DELIVERY_TICK_S="1")
+        assert run_once(env, "sync").returncode == 0
+        bot = BotProcess(env).start()
+        try:
+            d.wait_ready(timeout=90)
+            bot.wait_log("connected as", timeout=60)
+            yield Rig(d, bot, guild, news, admin, reader, feeds)
+        finally:
+            code = bot.stop()
+        assert code == 0, bot.log[-3000:]
+        assert "Traceback" not in bot.log, bot.log[-5000:]
+
+
+def briefings(d: DiscordStandIn, channel: int) -> list[dict[str, Any]]:
+    return [m for m in d.messages(channel, include_ephemeral=False)
+            if m["author"]["id"] == str(d.bot_user_id) and (m.get("content") or "").startswith("New story")]
+
+
+def test_subscribe_then_a_story_arrives_once_with_a_thread(rig: Rig) -> None:
+    d = rig.d
+    msg = final(d.invoke(rig.guild, rig.news, rig.admin, "subscribe", {"topic": "Iran supreme leader"}))
+    assert msg["flags"] & 64 and "now follows" in msg["content"]
+    final(d.invoke(rig.guild, rig.news, rig.admin, "source", {"url": rig.feeds["wire"]}, subcommand="add"))
+    posted = d.wait_for(lambda d: briefings(d, rig.news), timeout=120, what="the briefing in the channel")
+    assert len(posted) == 1
+    briefing = posted[0]
+    assert "Khamenei" in text_of(briefing) and "topic Iran supreme leader" in briefing["content"]
+    thread = d.wait_for(lambda d: d.threads(rig.news), timeout=30, what="the briefing's thread")
+    assert len(thread) == 1 and thread[0]["id"] == briefing["id"] and len(thread[0]["name"]) <= 100
+    no_violations(d)
+
+
+def test_a_second_outlet_updates_the_briefing_and_posts_in_its_thread(rig: Rig) -> None:
+    d = rig.d
+    briefing = briefings(d, rig.news)[0]
+    final(d.invoke(rig.guild, rig.news, rig.admin, "source", {"url": rig.feeds["gulf"]}, subcommand="add"))
+    thread_id = int(briefing["id"])
+    update = d.wait_for(lambda d: [m for m in d.messages(thread_id) if "Update" in (m.get("content") or "")],
+                        timeout=120, what="an Update in the thread")
+    assert len(update) == 1 and "Gulf Daily" in update[0]["content"]
+    edited = d.message(int(briefing["id"]))
+    assert "Gulf Daily" in text_of(edited) and "(2)" in text_of(edited)
+    assert len(briefings(d, rig.news)) == 1  # never a second top-level post for the story
+    no_violations(d)
+
+
+def test_a_question_in_the_thread_is_answered_from_both_outlets(rig: Rig) -> None:
+    d = rig.d
+    thread_id = int(briefings(d, rig.news)[0]["id"])
+    before = len(d.messages(thread_id))
+    d.post_user_message(thread_id, rig.reader, "What did Khamenei say about earlier deals with Washington?",
+                        mention_bot=True)
+    answer = d.wait_for(lambda d: [m for m in d.messages(thread_id)[before:]
+                                   if m["author"]["id"] == str(d.bot_user_id)], timeout=60, what="an answer")
+    text = answer[0]["content"]
+    assert "[1]" in text and ("gulf-daily.example" in text or "wire-one.example" in text)
+    assert answer[0].get("message_reference")  # a reply to the question
+    before = len(d.messages(thread_id))
+    d.post_user_message(thread_id, rig.reader, "What is the population of Lima?", mention_bot=True)
+    refusal = d.wait_for(lambda d: [m for m in d.messages(thread_id)[before:]
+                                    if m["author"]["id"] == str(d.bot_user_id)], timeout=60, what="a refusal")
+    assert "don't say" in refusal[0]["content"]
+    no_violations(d)
+
+
+def test_subscriptions_lists_what_was_delivered(rig: Rig) -> None:
+    msg = final(rig.d.invoke(rig.guild, rig.news, rig.admin, "subscriptions"))
+    text = text_of(msg)
+    assert "Iran supreme leader" in text and "1 in 24 h" in text
+    no_violations(rig.d)

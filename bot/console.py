@@ -15,7 +15,10 @@ from bot.app import App
 from bot.errors import BriefbotError, InvalidInputError
 from bot.presenters.actors import mentions_chart, present_actor
 from bot.presenters.answers import present_answer
+from bot.delivery.preview import digest_preview
 from bot.presenters.briefs import present_brief
+from bot.presenters.delivery import present_digest
+from bot.presenters.subscriptions import present_subscribed, present_subscriptions, present_unsubscribed
 from bot.presenters.message import Reply
 from bot.presenters.sources import present_opml_import, present_source_added, present_source_removed, present_sources
 from bot.presenters.statements import present_statements
@@ -31,6 +34,11 @@ HELP = """Commands (the same as the Discord slash commands):
   why URL                              what happened to an article
   source list | add URL | remove ID | import-opml FILE
                                        manage sources
+  subscribe TOPIC [--mode realtime|hourly|daily] [--keywords "a, +b, -c"] [--min-sources N]
+            [--time 08:00] [--timezone Europe/Berlin] [--cap N] [--channel ID]
+                                       follow a topic (on Discord: in a channel)
+  unsubscribe ID|TOPIC, subscriptions  stop one, list them with what they delivered
+  digest ID|TOPIC                      preview a subscription's next digest
   poll                                 poll every source now
   help, quit"""
 
@@ -82,7 +90,8 @@ class ConsoleSession:
         self._warm: asyncio.Task[None] | None = None
         self.commands: dict[str, Callable[[str], Awaitable[Reply | str | None]]] = {
             "brief": self.brief, "actor": self.actor, "statements": self.statements, "ask": self.ask,
-            "why": self.why, "source": self.source, "poll": self.poll,
+            "why": self.why, "source": self.source, "poll": self.poll, "subscribe": self.subscribe,
+            "unsubscribe": self.unsubscribe, "subscriptions": self.subscriptions, "digest": self.digest,
         }
 
     def show(self, result: Reply | str | None) -> None:
@@ -180,6 +189,41 @@ class ConsoleSession:
             raise InvalidInputError("usage: why URL")
         await self.models()
         return present_why(await self.app.why.trace(self.guild_id, p.words[0]))
+
+    async def subscribe(self, rest: str) -> Reply:
+        p = parse(rest, ("mode", "keywords", "min-sources", "time", "timezone", "cap", "channel"))
+        if not p.words:
+            raise InvalidInputError("usage: subscribe TOPIC [--mode daily] [--keywords ...] (help shows all)")
+        numbers = {}
+        for name, default in (("min-sources", "1"), ("cap", "10"), ("channel", "0")):
+            value = p.options.get(name, default)
+            if not value.isdigit():
+                raise InvalidInputError(f"--{name} takes a number")
+            numbers[name] = int(value)
+        sub = await self.app.subscriptions.subscribe(
+            self.guild_id, numbers["channel"], " ".join(p.words), mode=p.options.get("mode", "realtime"),
+            keywords=p.options.get("keywords"), min_sources=numbers["min-sources"], time_of_day=p.options.get("time"),
+            timezone=p.options.get("timezone"), cap_per_hour=numbers["cap"])
+        return present_subscribed(sub)
+
+    async def unsubscribe(self, rest: str) -> Reply:
+        if not rest.strip():
+            raise InvalidInputError("usage: unsubscribe ID|TOPIC")
+        return present_unsubscribed(await self.app.subscriptions.unsubscribe(self.guild_id, rest))
+
+    async def subscriptions(self, rest: str) -> Reply:
+        return present_subscriptions(await self.app.subscriptions.list(self.guild_id))
+
+    async def digest(self, rest: str) -> Reply | str:
+        if not rest.strip():
+            raise InvalidInputError("usage: digest ID|TOPIC")
+        await self.analyse_pending()
+        await self.models()
+        sub, stories, waiting = await digest_preview(self.app.subscriptions, self.app.briefs, self.guild_id, rest)
+        if not stories:
+            return f"Nothing for {sub.topic!r} yet: no stories wait for its digest, and none match it so far."
+        head = "(waiting for the next digest)" if waiting else "(nothing queued yet; the latest stories that match)"
+        return head + "\n" + render_text(present_digest(sub.topic, stories, ref="preview", hourly=sub.mode != "daily"))
 
     async def poll(self, rest: str) -> str:
         reports = await self.app.scheduler().run_once(all_sources=True)

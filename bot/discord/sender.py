@@ -13,6 +13,7 @@ import discord
 
 from bot.discord.render import NO_MENTIONS, edit_kwargs, message_kwargs
 from bot.errors import ChannelGoneError, DeliveryError, MissingAccessError, TransientDeliveryError
+from bot.presenters.delivery import ref_pattern
 from bot.presenters.message import Reply
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,14 @@ class DiscordSender:
         """A recent message of ours in the channel that carries ``ref`` (posted before a crash)."""
         channel = await self._channel(channel_id)
         me = self._client.user
+        pattern = ref_pattern(ref)
 
         async def scan() -> int | None:
             async for message in channel.history(limit=HISTORY_LIMIT):
                 if me is not None and message.author.id != me.id:
                     continue
                 texts = [message.content or ""] + [e.footer.text or "" for e in message.embeds if e.footer]
-                if any(ref in t for t in texts):
+                if any(pattern.search(t) for t in texts):
                     return message.id
             return None
 

@@ -32,6 +32,11 @@ def marker(kind: str, ident: int | str) -> str:
     return f"ref {kind}{ident}"
 
 
+def ref_pattern(ref: str) -> re.Pattern[str]:
+    """Finds exactly ``ref`` in a message: ``ref b1`` must not match ``ref b12``."""
+    return re.compile(rf"{re.escape(ref)}(?![0-9A-Za-z])")
+
+
 def _with_ref(embed: Embed, ref: str) -> Embed:
     footer = truncate(f"{embed.footer} · {ref}" if embed.footer else ref, FOOTER_LIMIT)
     if not footer.endswith(ref):  # never cut the reference itself

@@ -13,6 +13,11 @@ if TYPE_CHECKING:
     from bot.storage.models import Subscription
 
 
+def channel_ref(channel_id: int) -> str:
+    """A channel mention; channel 0 is the terminal console's own subscriptions."""
+    return f"<#{channel_id}>" if channel_id else "the console"
+
+
 def _schedule(mode: str, time_of_day: str | None, timezone: str) -> str:
     if mode == "daily":
         return f"a daily digest at {time_of_day} {timezone}"
@@ -31,12 +36,12 @@ def present_subscribed(sub: Subscription) -> Reply:
     if sub.mode == "realtime":
         extra.append(f"at most {sub.cap_per_hour} per hour (more go into an hourly digest)")
     more = f" ({'; '.join(extra)})" if extra else ""
-    return Reply(content=f"<#{sub.channel_id}> now follows **{topic}**: {_schedule(sub.mode, sub.time_of_day, sub.timezone)}"
+    return Reply(content=f"{channel_ref(sub.channel_id)} now follows **{topic}**: {_schedule(sub.mode, sub.time_of_day, sub.timezone)}"
                          f"{more}. Subscription {sub.id}.", ephemeral=True)
 
 
 def present_unsubscribed(sub: Subscription) -> Reply:
-    return Reply(content=f"<#{sub.channel_id}> no longer follows **{escape_truncate(one_line(sub.topic), 200)}**.",
+    return Reply(content=f"{channel_ref(sub.channel_id)} no longer follows **{escape_truncate(one_line(sub.topic), 200)}**.",
                  ephemeral=True)
 
 
@@ -56,7 +61,7 @@ def present_subscriptions(rows: Sequence[SubscriptionView]) -> Reply:
 
 
 def _line(r: SubscriptionView) -> str:
-    parts = [f"**{r.id}** <#{r.channel_id}>", f"**{escape_truncate(one_line(r.topic), 100)}**",
+    parts = [f"**{r.id}** {channel_ref(r.channel_id)}", f"**{escape_truncate(one_line(r.topic), 100)}**",
              _schedule(r.mode, r.time_of_day, r.timezone)]
     if r.keywords:
         parts.append("keywords " + escape_truncate(", ".join(r.keywords), 120))

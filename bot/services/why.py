@@ -14,7 +14,7 @@ from bot.services.analysis import vector_of
 from bot.services.briefs import parse_topic
 from bot.services.scope import article_links, guild_source_ids
 from bot.services.views import ArticleTrace, TopicHit, TraceStep
-from bot.storage.models import Article, ArticleSighting, PipelineEvent, Source, Story, Subscription
+from bot.storage.models import Article, ArticleSighting, Delivery, PipelineEvent, Source, Story, Subscription
 from summarizer.topics import TopicMatcher
 
 class WhyService:
@@ -61,11 +61,24 @@ class WhyService:
         elif article.analyzed_at is None:
             stopped = "waiting for analysis"
         hits = await self._topic_hits(guild_id, article)
+        if story is not None:
+            steps = steps + tuple(await self._deliveries(guild_id, story.id))
         return ArticleTrace(
             url=url, found=True, article=link, summary=article.summary, story_id=story.id if story else None,
             story_title=story.title if story else None, story_sources=story_sources, steps=steps,
             topics=tuple(hits), stopped_at=stopped,
         )
+
+    async def _deliveries(self, guild_id: int, story_id: int) -> list[TraceStep]:
+        out = []
+        for d in await Delivery.filter(guild_id=guild_id, story_id=story_id).order_by("id"):
+            where = f"channel {d.channel_id}"
+            if d.message_id:
+                where += f": https://discord.com/channels/{guild_id}/{d.channel_id}/{d.message_id}"
+            detail = where + (f" ({d.reason})" if d.reason else "") + (f"; last error: {d.last_error}"
+                                                                          if d.last_error else "")
+            out.append(TraceStep(d.sent_at or d.created_at, "delivery", d.status, detail))
+        return out
 
     async def _topic_hits(self, guild_id: int, article: Article) -> list[TopicHit]:
         subs = await Subscription.filter(guild_id=guild_id).order_by("id").limit(25)

@@ -76,3 +76,26 @@ async def test_console_manages_sources(cli_env: dict[str, str], server: FeedServ
     assert "wire feed" in section(out, f"source add {feed}")
     assert "already a source" in out
     assert "no sources" in section(out, "source list").lower() or "no sources" in out.rsplit("> source list", 1)[1].lower()
+
+
+async def test_console_subscriptions_and_digest_preview(cli_env: dict[str, str]) -> None:
+    code, _, err = await cli(cli_env, "ingest", str(DEMO))
+    assert code == 0, err
+    script = "\n".join([
+        "subscribe rail strikes --mode daily --time 07:30 --timezone Europe/Berlin",
+        "subscriptions",
+        "digest rail strikes",
+        "subscribe storms --timezone Mars/Olympus",
+        "unsubscribe rail strikes",
+        "subscriptions",
+    ]) + "\n"
+    code, out, err = await console(cli_env, script)
+    assert code == 0, err
+    assert "daily digest at 07:30 Europe/Berlin" in section(out, "subscribe rail strikes --mode daily --time 07:30 "
+                                                                 "--timezone Europe/Berlin")
+    assert "rail strikes" in out.split("> subscriptions\n", 1)[1].split("> ", 1)[0]
+    preview = section(out, "digest rail strikes")
+    assert "Northline rail strike called off" in preview and "Harbor City" not in preview
+    assert "unknown time zone" in section(out, "subscribe storms --timezone Mars/Olympus")
+    assert "no longer follows" in section(out, "unsubscribe rail strikes")
+    assert "No subscriptions" in out.rsplit("> subscriptions\n", 1)[1]

@@ -15,6 +15,7 @@ from bot.delivery.deliverer import Deliverer
 from bot.delivery.router import Router
 from bot.errors import ChannelGoneError, MissingAccessError, TransientDeliveryError
 from bot.language import Language, build_language
+from bot.presenters.delivery import ref_pattern
 from bot.presenters.message import Reply
 from bot.services.actors import ActorStore
 from bot.services.analysis import AnalysisService
@@ -22,6 +23,7 @@ from bot.services.asking import AskService
 from bot.services.briefs import BriefService
 from bot.services.subscriptions import SubscriptionService, next_digest_at
 from bot.services.threads import ThreadService
+from bot.services.why import WhyService
 from bot.settings import Settings
 from bot.storage.models import Delivery, Notice, Source, Subscription
 from tests.bot.services.test_read_services import G1, G2, _store
@@ -89,7 +91,7 @@ class FakeSender:
 
     async def find(self, channel_id: int, ref: str) -> int | None:
         self._check(channel_id)
-        hits = [p.id for p in self.posted if p.channel == channel_id and ref in p.text]
+        hits = [p.id for p in self.posted if p.channel == channel_id and ref_pattern(ref).search(p.text)]
         return hits[-1] if hits else None
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> None:
@@ -170,6 +172,12 @@ async def test_a_story_is_delivered_once_with_a_thread_and_updated_in_place(rig:
     assert len(update) == 1 and "**Update**" in update[0].text and "Gulf Daily" in update[0].text
     await rig.cycle()
     assert len(rig.sender.top_level(posts[0].id)) == 1
+
+    trace = await WhyService(rig.router._topics, clock=rig.clock).trace(G1, "https://wireone.example/j1a")
+    delivered = [s for s in trace.steps if s.stage == "delivery"]
+    assert [s.outcome for s in delivered] == ["sent"] and f"/{CH}/{posts[0].id}" in delivered[0].detail
+    assert any(s.stage == "topic" and s.outcome == "matched" for s in trace.steps)
+    assert trace.topics and trace.topics[0].matched
 
     answer = await rig.threads.answer(G1, posts[0].id, "What did Khamenei say about earlier deals?")
     assert answer.answered and answer.citations
@@ -327,3 +335,9 @@ async def test_subscription_input_is_checked(rig: Rig) -> None:
     assert [s.topic for s in listed] == ["Iran talks"] and await rig.subs.list(G2) == []
     removed = await rig.subs.unsubscribe(G1, "iran talks")
     assert removed.id == sub.id and await rig.subs.list(G1) == []
+
+
+def test_a_reference_matches_only_itself() -> None:
+    assert ref_pattern("ref b1").search("Story 3 · ref b1")
+    assert not ref_pattern("ref b1").search("Story 3 · ref b12")
+    assert ref_pattern("ref u7").search("**Update** …\n-# ref u7")

@@ -216,3 +216,13 @@ async def test_why_traces_an_article_in_its_guild_only(world, language) -> None:
     assert not hidden.found and hidden.steps == ()
     with pytest.raises(InvalidInputError):
         await why.trace(G1, "not a url")
+
+
+async def test_a_small_server_sees_its_stories_among_a_big_servers_newer_ones(world, language) -> None:
+    old = JOIN[4].a  # the ferry story, told only to guild 3, older than everything else
+    await _store(Art(old.id, "Small Paper", old.title, old.lead, old.actors, T0 - timedelta(hours=10)), G3)
+    await AnalysisService(language.analyzer, language.clusterer, ActorStore(), clock=clock).process_pending()
+    few = BriefService(language.topics, clock=clock, default_since=timedelta(days=3), candidates=2)
+    assert len((await few.latest(G1)).stories) == 2
+    own = await few.latest(G3)
+    assert [s.title for s in own.stories] == [old.title]

@@ -38,7 +38,7 @@ def _create(name: str, table: str, columns: tuple[str, ...]) -> str:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0003_restore_article_indexes")]
+    dependencies = [("models", "0004_delivery")]
 
     initial = False
 

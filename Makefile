@@ -32,6 +32,7 @@ bench: $(STAMP) ## Benchmarks: re-poll and ingest rates, analysis rate, abstract
 	$(BIN)/python -m bench.analysis
 	$(BIN)/python -m bench.bench_abstractive
 	$(BIN)/python -m bench.commands
+	$(BIN)/python -m bench.delivery
 
 eval: $(STAMP) ## Quality figures on ../shared/eval: parsing, extraction, ROUGE vs Lead-3, entity F1, statements
 	$(BIN)/python -m bench.eval

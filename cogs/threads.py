@@ -3,9 +3,11 @@ Content intent on), answered from all the story's sources with numbered citation
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 from discord.ext import commands
 
@@ -47,6 +49,9 @@ class ThreadsCog(commands.Cog):
             if text == GENERIC:
                 log.exception("answering in thread %s failed", message.channel.id)
             parts = [text]
-        for i, part in enumerate(parts):
-            await message.channel.send(part, allowed_mentions=NO_MENTIONS,
-                                       reference=message if i == 0 else None, mention_author=False)
+        try:
+            for i, part in enumerate(parts):
+                await message.channel.send(part, allowed_mentions=NO_MENTIONS,
+                                           reference=message if i == 0 else None, mention_author=False)
+        except (discord.HTTPException, aiohttp.ClientError, asyncio.TimeoutError) as exc:  # gone, or shutting down
+            log.warning("could not post the answer in thread %s: %r", message.channel.id, exc)

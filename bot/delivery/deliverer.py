@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from tortoise.expressions import Q
+
 from bot.errors import ChannelGoneError, DeliveryError, MissingAccessError, TransientDeliveryError
 from bot.ingest.pipeline import utcnow
 from bot.presenters.delivery import (
@@ -32,6 +34,7 @@ from bot.presenters.delivery import (
 from bot.presenters.message import Reply
 from bot.services.briefs import BriefService
 from bot.services.scope import article_links, guild_source_ids
+from bot.services.views import StoryBrief
 from bot.storage.models import Article, Delivery, DeliveryUpdate, Notice, Subscription
 
 log = logging.getLogger(__name__)
@@ -80,9 +83,19 @@ class Deliverer:
         self._briefs = briefs
         self._clock = clock
         self._gate = asyncio.Semaphore(concurrency)
+        self._stories: dict[tuple[int, int], asyncio.Task[StoryBrief | None]] = {}
+
+    async def _story(self, guild_id: int, story_id: int) -> StoryBrief | None:
+        """A story as the guild sees it, built once per pass however many channels get it."""
+        key = (guild_id, story_id)
+        task = self._stories.get(key)
+        if task is None:
+            task = self._stories[key] = asyncio.ensure_future(self._briefs.story(guild_id, story_id))
+        return await asyncio.shield(task)
 
     async def run_once(self) -> DeliverReport:
         report = DeliverReport()
+        self._stories: dict[tuple[int, int], asyncio.Task[StoryBrief | None]] = {}
         await self._briefings(report)
         await self._digests(report)
         await self._threads(report)
@@ -94,18 +107,16 @@ class Deliverer:
 
     async def _briefings(self, report: DeliverReport) -> None:
         now = self._clock()
-        rows = await (Delivery.filter(status__in=["pending", "sending"], due_at__lte=now)
-                      .select_related("subscription").order_by("id").limit(500))
+        await Delivery.filter(status__in=["pending", "sending", "digest"], subscription_id__isnull=True) \
+            .update(status="dropped")  # unsubscribed meanwhile
+        # paused channels and rows waiting for a retry are left out in SQL, so that a long queue
+        # of them never holds up the other channels
+        rows = await (Delivery.filter(status__in=["pending", "sending"], due_at__lte=now,
+                                      subscription__paused_at__isnull=True)
+                      .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+                      .order_by("id").limit(500))
         by_channel: dict[int, list[Delivery]] = defaultdict(list)
         for d in rows:
-            if d.next_attempt_at is not None and d.next_attempt_at > now:
-                continue
-            if d.subscription is None:  # unsubscribed meanwhile
-                d.status = "dropped"
-                await d.save(update_fields=["status"])
-                continue
-            if d.subscription.paused_at is not None:
-                continue
             by_channel[d.channel_id].append(d)
         await asyncio.gather(*(self._channel(channel, items, report) for channel, items in by_channel.items()))
 
@@ -130,7 +141,7 @@ class Deliverer:
         d.status = "sending"
         d.attempts += 1
         await d.save(update_fields=["status", "attempts"])
-        story = await self._briefs.story(d.guild_id, d.story_id)
+        story = await self._story(d.guild_id, d.story_id)
         ref = marker("b", d.id)
         message_id = await self._sender.find(d.channel_id, ref) if d.attempts > 1 else None
         if message_id is None:
@@ -163,7 +174,7 @@ class Deliverer:
             if d.message_id in done:
                 continue
             done.add(d.message_id)  # type: ignore[arg-type]
-            story = await self._briefs.story(d.guild_id, d.story_id)
+            story = await self._story(d.guild_id, d.story_id)
             try:
                 await self._thread(d, story.title if story else "Briefing")
             except DeliveryError as exc:
@@ -173,14 +184,11 @@ class Deliverer:
 
     async def _digests(self, report: DeliverReport) -> None:
         now = self._clock()
-        rows = await (Delivery.filter(status="digest", due_at__lte=now).select_related("subscription")
-                      .order_by("subscription_id", "id").limit(1000))
+        rows = await (Delivery.filter(status="digest", due_at__lte=now, subscription__paused_at__isnull=True)
+                      .select_related("subscription").order_by("subscription_id", "id").limit(1000))
         groups: dict[int, list[Delivery]] = defaultdict(list)
         for d in rows:
-            if d.subscription is None:
-                d.status = "dropped"
-                await d.save(update_fields=["status"])
-            elif d.subscription.paused_at is None:
+            if d.subscription is not None:
                 groups[d.subscription.id].append(d)
         for items in groups.values():
             sub = items[0].subscription
@@ -210,7 +218,7 @@ class Deliverer:
         stories = []
         if message_id is None:
             for d in items:
-                story = await self._briefs.story(d.guild_id, d.story_id)
+                story = await self._story(d.guild_id, d.story_id)
                 if story is not None:
                     stories.append(story)
             if not stories:
@@ -228,13 +236,12 @@ class Deliverer:
 
     async def _updates(self, report: DeliverReport) -> None:
         now = self._clock()
-        rows = await (DeliveryUpdate.filter(status__in=["pending", "sending"]).select_related("delivery", "article")
-                      .order_by("id").limit(200))
+        rows = await (DeliveryUpdate.filter(status__in=["pending", "sending"], delivery__status="sent")
+                      .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+                      .select_related("delivery", "article").order_by("id").limit(200))
         for u in rows:
             d = u.delivery
-            if u.next_attempt_at is not None and u.next_attempt_at > now:
-                continue
-            if d.status != "sent" or d.message_id is None:
+            if d.message_id is None:
                 continue
             try:
                 await self._update(u, d, u.article)
@@ -253,7 +260,7 @@ class Deliverer:
         u.status = "sending"
         u.attempts += 1
         await u.save(update_fields=["status", "attempts"])
-        story = await self._briefs.story(d.guild_id, d.story_id)
+        story = await self._story(d.guild_id, d.story_id)
         if story is None:
             u.status = "dropped"
             await u.save(update_fields=["status"])

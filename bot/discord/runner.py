@@ -50,7 +50,8 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
 
     async def deliver() -> None:
         await bot.wait_until_ready()
-        deliverer = Deliverer(DiscordSender(bot), app.briefs, concurrency=app.settings.delivery_concurrency)
+        sender = DiscordSender(bot, requests_per_s=app.settings.delivery_requests_per_s)
+        deliverer = Deliverer(sender, app.briefs, concurrency=app.settings.delivery_concurrency)
         await run_delivery(app.router, deliverer, stop, deliver_wakeup, tick_s=app.settings.delivery_tick_s)
 
     async def analyse() -> None:

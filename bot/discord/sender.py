@@ -11,7 +11,7 @@ from typing import TypeVar
 import aiohttp
 import discord
 
-from bot.discord.render import NO_MENTIONS, edit_kwargs, message_kwargs
+from bot.discord.render import edit_kwargs, message_kwargs
 from bot.errors import ChannelGoneError, DeliveryError, MissingAccessError, TransientDeliveryError
 from bot.presenters.delivery import ref_pattern
 from bot.presenters.message import Reply
@@ -23,9 +23,34 @@ THREAD_EXISTS = 160004
 HISTORY_LIMIT = 50
 
 
+class Pace:
+    """Spaces calls at least ``1/per_s`` apart (Discord's global limit is 50 requests/s per bot;
+    discord.py handles the per-route buckets and waits out any 429)."""
+
+    def __init__(self, per_s: float) -> None:
+        self._interval = 1.0 / per_s
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            now = loop.time()
+            at = max(now, self._next)
+            self._next = at + self._interval
+        if at > now:
+            await asyncio.sleep(at - now)
+
+
 class DiscordSender:
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, *, requests_per_s: float | None = None) -> None:
         self._client = client
+        self._pace = Pace(requests_per_s) if requests_per_s else None
+
+    async def _paced(self, call: Callable[[], Awaitable[T]]) -> T:
+        if self._pace is not None:
+            await self._pace.wait()
+        return await _mapped(call)
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self._client.get_channel(channel_id)
@@ -38,7 +63,7 @@ class DiscordSender:
     async def post(self, channel_id: int, reply: Reply, *, nonce: str) -> int:
         channel = await self._channel(channel_id)
         kwargs = message_kwargs(reply)
-        message = await _mapped(lambda: channel.send(**kwargs, nonce=nonce))
+        message = await self._paced(lambda: channel.send(**kwargs, nonce=nonce))
         return message.id
 
     async def find(self, channel_id: int, ref: str) -> int | None:
@@ -56,7 +81,7 @@ class DiscordSender:
                     return message.id
             return None
 
-        return await _mapped(scan)
+        return await self._paced(scan)
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> None:
         channel = await self._channel(channel_id)
@@ -64,13 +89,13 @@ class DiscordSender:
         kwargs = edit_kwargs(reply)
         if not reply.files:
             kwargs.pop("attachments", None)
-        await _mapped(lambda: partial.edit(**kwargs))
+        await self._paced(lambda: partial.edit(**kwargs))
 
     async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
         channel = await self._channel(channel_id)
         partial = channel.get_partial_message(message_id)  # type: ignore[attr-defined]
         try:
-            thread = await _mapped(lambda: partial.create_thread(name=name, auto_archive_duration=1440))
+            thread = await self._paced(lambda: partial.create_thread(name=name, auto_archive_duration=1440))
         except _ThreadExists:
             return message_id  # a thread started from a message has the message's id
         return thread.id
@@ -80,12 +105,6 @@ class DiscordSender:
         if guild is None or guild.system_channel is None:
             return None
         return guild.system_channel.id
-
-    async def send_text(self, channel_id: int, text: str, *, reference: discord.Message | None = None) -> int:
-        channel = await self._channel(channel_id)
-        message = await _mapped(lambda: channel.send(text, allowed_mentions=NO_MENTIONS, reference=reference,
-                                                     mention_author=False))
-        return message.id
 
 
 class _ThreadExists(DeliveryError):

@@ -25,7 +25,7 @@ from bot.services.subscriptions import SubscriptionService, next_digest_at
 from bot.services.threads import ThreadService
 from bot.services.why import WhyService
 from bot.settings import Settings
-from bot.storage.models import Delivery, Notice, Source, Subscription
+from bot.storage.models import Delivery, Notice, Source, Story, Subscription
 from tests.bot.services.test_read_services import G1, G2, _store
 from tests.summarizer.fixtures.story_pairs import JOIN
 
@@ -341,3 +341,16 @@ def test_a_reference_matches_only_itself() -> None:
     assert ref_pattern("ref b1").search("Story 3 · ref b1")
     assert not ref_pattern("ref b1").search("Story 3 · ref b12")
     assert ref_pattern("ref u7").search("**Update** …\n-# ref u7")
+
+
+async def test_a_long_queue_for_a_paused_channel_does_not_hold_up_the_others(rig: Rig) -> None:
+    paused = await rig.subs.subscribe(G1, CH, "Iran supreme leader")
+    story = await Story.create(title="old", first_seen_at=rig.clock.now, last_seen_at=rig.clock.now)
+    await Delivery.bulk_create([
+        Delivery(story_id=story.id, subscription_id=paused.id, guild_id=G1, channel_id=CH, idempotency_key=f"q{i}",
+                 status="pending", due_at=rig.clock.now) for i in range(600)])
+    await Subscription.filter(id=paused.id).update(paused_at=rig.clock.now, paused_reason="lost a permission")
+    await rig.subs.subscribe(G1, CH2, "Iran supreme leader")
+    await _store(KH.a, G1)
+    await rig.cycle()
+    assert [p.channel for p in rig.sender.posted] == [CH2]

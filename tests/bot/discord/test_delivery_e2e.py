@@ -5,6 +5,7 @@ the thread (no second top-level post); a question in the thread is answered from
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -32,7 +33,12 @@ class Rig:
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    tmp: Path = tmp_path_factory.mktemp("delivery")
+    with running(tmp_path_factory.mktemp("delivery")) as r:
+        yield r
+
+
+@contextmanager
+def running(tmp: Path, **settings: str) -> Iterator[Rig]:
     kh = JOIN[0]
     with DiscordStandIn(interaction_deadline=3.0) as d, StaticServer() as web:
         feeds = {
@@ -51,7 +57,8 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         env = bot_env({}, DISCORD_TOKEN=d.token, DISCORD_API_BASE=d.api_base, DISCORD_GATEWAY_URL=d.gateway_url,
                       DATABASE_URL=f"sqlite://{tmp / 'bot.sqlite3'}", DATA_DIR=str(tmp / "data"),
                       FETCH_ALLOW_PRIVATE="true", FETCH_PAGES="false", EXTRACT_WORKERS="1", MODEL_THREADS="1",
-                      LOG_LEVEL="INFO", POLL_INTERVAL_S="3600", BACKFILL_ITEMS="10", DELIVERY_TICK_S="1")
+                      LOG_LEVEL="INFO", POLL_INTERVAL_S="3600", BACKFILL_ITEMS="10", DELIVERY_TICK_S="1",
+                      **settings)
         assert run_once(env, "sync").returncode == 0
         bot = BotProcess(env).start()
         try:
@@ -121,3 +128,32 @@ def test_subscriptions_lists_what_was_delivered(rig: Rig) -> None:
     text = text_of(msg)
     assert "Iran supreme leader" in text and "1 in 24 h" in text
     no_violations(rig.d)
+
+
+def test_ask_in_a_briefing_thread_answers_from_that_story(rig: Rig) -> None:
+    d = rig.d
+    thread_id = int(briefings(d, rig.news)[0]["id"])
+    msg = final(d.invoke(rig.guild, thread_id, rig.reader, "ask",
+                         {"question": "What did the supreme leader call the talks?"}))
+    assert "[1]" in msg["content"]
+    cited = text_of(msg)
+    assert "wire-one.example/khamenei-talks" in cited or "gulf-daily.example/khamenei" in cited
+    assert "wire-one.example/retreat" not in cited  # another story's article is not a source here
+    no_violations(d)
+
+
+def test_with_message_content_any_message_in_a_briefing_thread_is_a_question(tmp_path: Path) -> None:
+    with running(tmp_path, DISCORD_MESSAGE_CONTENT="true") as r:
+        d = r.d
+        assert d.intents == 1 | 512 | (1 << 15)
+        final(d.invoke(r.guild, r.news, r.admin, "subscribe", {"topic": "Iran supreme leader"}))
+        final(d.invoke(r.guild, r.news, r.admin, "source", {"url": r.feeds["wire"]}, subcommand="add"))
+        thread_id = int(d.wait_for(lambda d: briefings(d, r.news), timeout=120, what="a briefing")[0]["id"])
+        d.wait_for(lambda d: d.thread_of(thread_id), timeout=30, what="its thread")
+        d.post_user_message(r.news, r.reader, "What did Khamenei say about past agreements?")  # not a thread
+        d.post_user_message(thread_id, r.reader, "What did Khamenei say about past agreements?")  # no mention
+        answer = d.wait_for(lambda d: [m for m in d.messages(thread_id) if m["author"]["id"] == str(d.bot_user_id)
+                                       and "[1]" in (m.get("content") or "")], timeout=60, what="an answer")
+        assert len(answer) == 1
+        assert not [m for m in d.top_level_messages(r.news) if "[1]" in (m.get("content") or "")]
+        no_violations(d)

@@ -88,7 +88,8 @@ class Router:
             key = delivery_key(article.story_id, sub.channel_id)
             existing = await Delivery.get_or_none(idempotency_key=key)
             if existing is not None:
-                if existing.status == "sent" and await self._adds_a_source(article, sub.guild_id, existing):
+                grown = len(sources_by_guild.get(sub.guild_id, ())) > existing.sources_count
+                if existing.status == "sent" and grown and await self._adds_a_source(article, sub.guild_id, existing):
                     try:
                         await DeliveryUpdate.create(delivery_id=existing.id, article_id=article.id)
                         report.updates += 1

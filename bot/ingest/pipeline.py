@@ -304,7 +304,10 @@ class Ingestor:
         try:
             await ArticleSighting.create(source_id=source.id, article_id=article_id, item_key=item_key, seen_at=self._clock())
         except IntegrityError:
-            pass  # seen already (a concurrent poll of the same source)
+            return  # seen already (a concurrent poll of the same source)
+        # another source (maybe another server's) has it now: route it again for that source's
+        # subscriptions (the outbox keys make a second routing harmless for the others)
+        await Article.filter(id=article_id, routed_at__not_isnull=True).update(routed_at=None)
 
     # -- health ------------------------------------------------------------------------------
 

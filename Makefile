@@ -7,7 +7,7 @@ PIP    := $(BIN)/python -m pip install -q --disable-pip-version-check -c constra
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-pg bench eval clean
+.PHONY: help run sync test test-pg bench eval clean
 
 help: ## Show the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,13 +21,16 @@ run: $(STAMP) ## Run Briefbot: Discord when DISCORD_TOKEN is set, otherwise loca
 	$(BIN)/briefbot db upgrade
 	$(BIN)/briefbot run
 
+sync: $(STAMP) ## Register the slash commands with Discord (needs DISCORD_TOKEN; GUILD=id: one server, at once)
+	$(BIN)/briefbot sync $(if $(GUILD),--guild $(GUILD),)
+
 test: $(STAMP) ## Run the tests (SQLite; corpus tests need ../shared)
 	$(BIN)/python -m pytest -q
 
 test-pg: $(STAMP) ## Run the database tests on PostgreSQL (PG_TEST_URL, default the local server)
 	BRIEFBOT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
 
-bench: $(STAMP) ## Benchmarks: re-poll and ingest rates, analysis rate, abstractive timing, peak memory
+bench: $(STAMP) ## Benchmarks: ingest, analysis, abstractive timing, memory, /brief and /actor latency, delivery rate, thread answers
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.analysis
 	$(BIN)/python -m bench.bench_abstractive

@@ -157,3 +157,8 @@ async def test_run_without_token_polls_locally_and_stops_on_sigint(cli_env: dict
     assert "No sources yet" in text
     assert "Mayor Ilse Brandvold" in text or "actors: " in text
     assert "stopped" in text
+
+
+async def test_sync_without_a_token_is_one_clear_line(cli_env: dict[str, str]) -> None:
+    code, _, err = await cli(cli_env, "sync")
+    assert_one_line_error(code, err, "DISCORD_TOKEN is not set")

@@ -356,3 +356,12 @@ def test_a_dropped_gateway_resumes_and_commands_still_work(world: World) -> None
     msg = final(d.invoke(world.guild, world.channel, world.member, "brief"))
     assert "Khamenei" in text_of(msg)
     no_violations(d)
+
+
+def test_a_wrong_token_is_one_clear_line_and_never_printed(world: World) -> None:
+    env = {**world.env, "DISCORD_TOKEN": "not-the-token"}
+    result = run_once(env, "run", timeout=60)
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if "error" in line.lower()]
+    assert lines and "refused DISCORD_TOKEN" in lines[-1], result.stderr
+    assert "not-the-token" not in result.stdout + result.stderr and "Traceback" not in result.stderr

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.discord.errors import require_manager
 from bot.discord.render import send_reply
+from bot.errors import InvalidInputError
 from bot.presenters.subscriptions import present_subscribed, present_subscriptions, present_unsubscribed
 
 if TYPE_CHECKING:
@@ -35,13 +36,15 @@ class SubscriptionsCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     async def subscribe(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 200],
-                        channel: discord.TextChannel | None = None, mode: str = "realtime",
+                        channel: discord.TextChannel | None = None, mode: str | None = None,
                         keywords: app_commands.Range[str, 1, 500] | None = None,
-                        min_sources: app_commands.Range[int, 1, 20] = 1,
+                        min_sources: app_commands.Range[int, 1, 20] | None = None,
                         time: app_commands.Range[str, 4, 5] | None = None,
                         timezone: app_commands.Range[str, 1, 64] | None = None,
-                        cap: app_commands.Range[int, 1, 60] = 10) -> None:
+                        cap: app_commands.Range[int, 1, 60] | None = None) -> None:
         require_manager(interaction)
+        if channel is None and not isinstance(interaction.channel, discord.TextChannel):
+            raise InvalidInputError("run /subscribe in a text channel, or name one with the channel option")
         target = channel.id if channel is not None else interaction.channel_id
         sub = await self.app.subscriptions.subscribe(
             interaction.guild_id or 0, target or 0, topic, mode=mode, keywords=keywords, min_sources=min_sources,

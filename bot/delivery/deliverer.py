@@ -31,7 +31,7 @@ from bot.presenters.delivery import (
     present_update,
     thread_name,
 )
-from bot.presenters.message import Reply
+from bot.presenters.message import EMBEDS_PER_MESSAGE, Reply
 from bot.services.briefs import BriefService
 from bot.services.scope import article_links, guild_source_ids
 from bot.services.views import StoryBrief
@@ -136,6 +136,11 @@ class Deliverer:
                     await self._back_to_pending(d, str(exc), retry_after=getattr(exc, "retry_after", None))
                     report.retried += 1
                     return  # keep this channel's order; others go on
+                except Exception as exc:  # a bug or the database: this row waits, the others go on
+                    log.exception("delivery %s to channel %s failed", d.id, channel_id)
+                    await self._back_to_pending(d, f"{exc.__class__.__name__}: {exc}")
+                    report.retried += 1
+                    return
 
     async def _briefing(self, d: Delivery) -> None:
         d.status = "sending"
@@ -158,7 +163,14 @@ class Deliverer:
         if story is not None:
             d.sources_count = story.sources_count
         await d.save(update_fields=["message_id", "status", "sent_at", "last_error", "sources_count"])
-        await self._thread(d, story.title if story else "Briefing")
+        await self._thread_or_later(d, story.title if story else "Briefing")
+
+    async def _thread_or_later(self, d: Delivery, title: str) -> None:
+        """Start the thread; a failure leaves the sent row as it is (the ``_threads`` sweep retries)."""
+        try:
+            await self._thread(d, title)
+        except DeliveryError as exc:
+            log.warning("thread for message %s in channel %s not started yet: %s", d.message_id, d.channel_id, exc)
 
     async def _thread(self, d: Delivery, title: str) -> None:
         assert d.message_id is not None
@@ -190,7 +202,9 @@ class Deliverer:
         for d in rows:
             if d.subscription is not None:
                 groups[d.subscription.id].append(d)
-        for items in groups.values():
+        chunks = [items[i:i + EMBEDS_PER_MESSAGE] for items in groups.values()
+                  for i in range(0, len(items), EMBEDS_PER_MESSAGE)]  # one message shows 10 stories
+        for items in chunks:
             sub = items[0].subscription
             assert sub is not None
             try:
@@ -230,7 +244,7 @@ class Deliverer:
                                                                     sent_at=self._clock(), last_error=None)
         first = await Delivery.get(id=items[0].id)
         title = f"{sub.topic}: {len(items)} stories" if len(items) > 1 else (stories[0].title if stories else sub.topic)
-        await self._thread(first, title)
+        await self._thread_or_later(first, title)
 
     # ------------------------------------------------------------------ updates
 

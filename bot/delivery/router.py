@@ -57,7 +57,8 @@ class Router:
         articles = await (Article.filter(analyzed_at__not_isnull=True, routed_at__isnull=True)
                           .order_by("id").limit(limit))
         if articles:
-            subs = await Subscription.filter(paused_at__isnull=True).order_by("id")
+            # paused ones too: their stories wait in the outbox until the channel is resumed
+            subs = await Subscription.all().order_by("id")
             for article in articles:
                 await self._route(article, subs, report)
                 report.articles += 1
@@ -102,7 +103,8 @@ class Router:
                 continue
             count = len(sources_by_guild.get(sub.guild_id, ()))
             if count < sub.min_sources:
-                events.append(("topic", "held", f"{sub.topic}: {count} of {sub.min_sources} sources so far"))
+                events.append((sub.guild_id, "topic", "held",
+                               f"{sub.topic}: {count} of {sub.min_sources} sources so far"))
                 continue
             status, due = await self._schedule(sub, now)
             try:
@@ -115,15 +117,16 @@ class Router:
             report.channels.add(sub.channel_id)
             if status == "digest" and sub.mode == "realtime":
                 report.folded += 1
-            events.append(("topic", "matched", f"{sub.topic} -> channel {sub.channel_id}: {reason}"
+            events.append((sub.guild_id, "topic", "matched", f"{sub.topic} -> channel {sub.channel_id}: {reason}"
                                                + (" (over the hourly cap: next digest)" if status == "digest"
                                                   and sub.mode == "realtime" else "")))
         async with in_transaction():
             if events:
+                source_of = {guild: source for source, guild in guilds_of.items()}  # shown only to that guild
                 await PipelineEvent.bulk_create([
-                    PipelineEvent(url_key=article.url_key, url=article.url, source_id=article.source_id,
+                    PipelineEvent(url_key=article.url_key, url=article.url, source_id=source_of[guild],
                                   article_id=article.id, stage=stage, outcome=outcome, detail=detail[:2000])
-                    for stage, outcome, detail in events])
+                    for guild, stage, outcome, detail in events])
             await Article.filter(id=article.id).update(routed_at=now)
 
     async def _schedule(self, sub: Subscription, now: datetime) -> tuple[str, datetime]:

@@ -55,6 +55,10 @@ class Briefbot(commands.Bot):
             self.warm = asyncio.create_task(asyncio.to_thread(self.app.language.warm_up), name="warm-up")
         await asyncio.shield(self.warm)
 
+    async def on_message(self, message: discord.Message) -> None:
+        """No text commands: messages are only for the thread listener (so a mention is not an
+        unknown command)."""
+
     async def on_ready(self) -> None:
         log.info("connected as %s (id %s) to %d server(s)", self.user, self.user.id if self.user else "?",
                  len(self.guilds))

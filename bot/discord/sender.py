@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 THREAD_EXISTS = 160004
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_GUILD = 10004
 HISTORY_LIMIT = 50
 
 
@@ -115,7 +117,9 @@ async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
     except discord.NotFound as exc:
-        raise ChannelGoneError(f"not found ({exc.code}: {exc.text})") from exc
+        if exc.code in (UNKNOWN_CHANNEL, UNKNOWN_GUILD):
+            raise ChannelGoneError(f"not found ({exc.code}: {exc.text})") from exc
+        raise DeliveryError(f"not found ({exc.code}: {exc.text})") from exc  # e.g. a message a moderator deleted
     except discord.Forbidden as exc:
         raise MissingAccessError(f"forbidden ({exc.code}: {exc.text})") from exc
     except discord.DiscordServerError as exc:
@@ -124,7 +128,7 @@ async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
         if exc.code == THREAD_EXISTS:
             raise _ThreadExists(str(exc)) from exc
         if exc.status == 429:
-            raise TransientDeliveryError("rate limited", retry_after=getattr(exc, "retry_after", None)) from exc
+            raise TransientDeliveryError("rate limited") from exc
         raise DeliveryError(f"Discord refused it ({exc.status} {exc.code}: {exc.text})") from exc
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
         raise TransientDeliveryError(f"connection problem: {exc!r}") from exc

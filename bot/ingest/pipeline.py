@@ -306,8 +306,10 @@ class Ingestor:
         except IntegrityError:
             return  # seen already (a concurrent poll of the same source)
         # another source (maybe another server's) has it now: route it again for that source's
-        # subscriptions (the outbox keys make a second routing harmless for the others)
-        await Article.filter(id=article_id, routed_at__not_isnull=True).update(routed_at=None)
+        # subscriptions (the outbox keys make a second routing harmless for the others), unless this
+        # is the source's first poll, whose items are backlog, not news
+        if source.primed:
+            await Article.filter(id=article_id, routed_at__not_isnull=True).update(routed_at=None)
 
     # -- health ------------------------------------------------------------------------------
 

@@ -7,14 +7,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import Subquery
 
 from bot.ingest.pipeline import utcnow
 from bot.services.analysis import vector_of
 from bot.services.scope import article_links, guild_source_ids, parse_since, visible_article_ids
-from bot.services.views import ActorRef, BriefResult, StatementView, StoryBrief
+from bot.services.views import ActorRef, ArticleLink, BriefResult, StatementView, StoryBrief
 from bot.storage.models import Actor, Article, ArticleSighting, Statement, Story
 from summarizer.topics import Topic, TopicMatcher
 
@@ -165,9 +165,14 @@ class BriefService:
         statements: dict[int, list[Statement]] = defaultdict(list)
         for s in await Statement.filter(article_id__in=all_articles).order_by("id").limit(2000):
             statements[s.article_id].append(s)
+        # a story is shared by the servers whose sources report it: each sees it titled and
+        # summarised by the earliest article its own sources found
+        first = {c.story.id: min(c.article_ids, key=lambda a: (_when(links.get(a)), a)) for c in picked}
+        own = {r["id"]: r for r in await Article.filter(id__in=list(first.values())).values("id", "title", "summary")}
         out = []
         for c in picked:
             story = c.story
+            mine = own.get(first[story.id], {})
             outlet_links, seen_outlets = [], set()
             for aid in sorted(c.article_ids, key=lambda a: (links[a].published_at or story.first_seen_at, a)
                               if a in links else (story.first_seen_at, a)):
@@ -186,7 +191,8 @@ class BriefService:
                 view = StatementView(best.id, best.speaker, best.cue, best.text, best.kind, links[best.article_id],
                                      best.published_at)
             out.append(StoryBrief(
-                story_id=story.id, title=story.title, briefing=story.briefing or "",
+                story_id=story.id, title=mine.get("title") or story.title,
+                briefing=mine.get("summary") or story.briefing or "",
                 first_seen_at=story.first_seen_at, last_seen_at=story.last_seen_at,
                 sources_count=len(c.source_ids), links=tuple(outlet_links), actors=refs, statement=view,
                 reason=reasons.get(story.id),
@@ -197,6 +203,11 @@ class BriefService:
 def _chunks(ids: list[int], size: int = 2000) -> list[list[int]]:
     """``ids`` in slices that stay far below the bound-parameter limits (SQLite 32766, asyncpg 32767)."""
     return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def _when(link: ArticleLink | None) -> datetime:
+    return link.published_at if link is not None and link.published_at is not None else datetime.max.replace(
+        tzinfo=UTC)
 
 
 def _top_names(counts: dict[str, int] | None, n: int) -> list[str]:

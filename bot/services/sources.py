@@ -11,12 +11,13 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 from tortoise.functions import Count
+from tortoise.transactions import in_transaction
 
 from bot.errors import AlreadyExistsError, BriefbotError, LimitError, NotFoundError, ParseError
 from bot.ingest.pipeline import Ingestor, PollReport, url_key
 from bot.ingest.urls import validate_source_url
 from bot.services.views import OpmlImport
-from bot.storage.models import Source
+from bot.storage.models import Article, ArticleSighting, Source
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,15 @@ class SourceService:
         return source
 
     async def remove(self, ref: str, *, guild_id: int = 0) -> Source:
+        """Remove a source. Articles other sources (maybe other servers') also found stay: they
+        pass to one of those sources; only articles no one else saw go with it."""
         source = await self.find(ref, guild_id=guild_id)
-        await source.delete()
+        async with in_transaction():
+            shared = await (ArticleSighting.filter(article__source_id=source.id).exclude(source_id=source.id)
+                            .order_by("id").values_list("article_id", "source_id"))
+            for article_id, other in dict(reversed(shared)).items():
+                await Article.filter(id=article_id).update(source_id=other)
+            await source.delete()
         return source
 
     async def enable(self, ref: str, *, guild_id: int = 0) -> Source:

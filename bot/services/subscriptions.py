@@ -87,31 +87,39 @@ class SubscriptionService:
         self._clock = clock
         self._max = max_per_guild
 
-    async def subscribe(self, guild_id: int, channel_id: int, topic: str, *, mode: str = "realtime",
-                        keywords: str | Sequence[str] | None = None, min_sources: int = 1,
-                        time_of_day: str | None = None, timezone: str | None = None, cap_per_hour: int = 10,
-                        created_by: int = 0) -> Subscription:
-        """Follow ``topic`` in a channel. Subscribing again to the same topic there updates it (and
-        resumes it when it was paused)."""
+    async def subscribe(self, guild_id: int, channel_id: int, topic: str, *, mode: str | None = None,
+                        keywords: str | Sequence[str] | None = None, min_sources: int | None = None,
+                        time_of_day: str | None = None, timezone: str | None = None,
+                        cap_per_hour: int | None = None, created_by: int = 0) -> Subscription:
+        """Follow ``topic`` in a channel. Subscribing again to the same topic there resumes it when
+        paused and changes only the settings given (the others keep their values)."""
         topic = " ".join(topic.split())
         if not topic:
             raise InvalidInputError("name a topic, e.g. Iran Israel tensions")
         if len(topic) > MAX_TOPIC_CHARS:
             raise InvalidInputError(f"keep the topic under {MAX_TOPIC_CHARS} characters")
-        mode = (mode or "realtime").lower()
+        existing = await Subscription.get_or_none(channel_id=channel_id, topic__iexact=topic)
+        if existing is not None and existing.guild_id != guild_id:
+            raise NotFoundError("that channel is not in this server")
+        mode = (mode or (existing.mode if existing else "realtime")).lower()
         if mode not in MODES:
             raise InvalidInputError("mode is realtime, hourly or daily")
-        if not 1 <= min_sources <= 20:
+        if min_sources is not None and not 1 <= min_sources <= 20:
             raise InvalidInputError("min_sources is between 1 and 20")
-        if not 1 <= cap_per_hour <= 60:
+        if cap_per_hour is not None and not 1 <= cap_per_hour <= 60:
             raise InvalidInputError("the cap is between 1 and 60 stories per hour")
-        fields = dict(keywords=list(parse_keywords(keywords)), mode=mode, min_sources=min_sources,
-                      cap_per_hour=cap_per_hour, time_of_day=parse_time_of_day(time_of_day) if mode == "daily" else None,
-                      timezone=parse_timezone(timezone), paused_reason=None, paused_at=None)
-        existing = await Subscription.get_or_none(channel_id=channel_id, topic=topic)
+        fields: dict[str, object] = {"mode": mode, "paused_reason": None, "paused_at": None}
+        if keywords is not None:
+            fields["keywords"] = list(parse_keywords(keywords))
+        if min_sources is not None:
+            fields["min_sources"] = min_sources
+        if cap_per_hour is not None:
+            fields["cap_per_hour"] = cap_per_hour
+        if timezone is not None or existing is None:
+            fields["timezone"] = parse_timezone(timezone)
+        if mode == "daily":
+            fields["time_of_day"] = parse_time_of_day(time_of_day or (existing.time_of_day if existing else None))
         if existing is not None:
-            if existing.guild_id != guild_id:
-                raise NotFoundError("that channel is not in this server")
             existing.update_from_dict(fields)
             await existing.save()
             return existing

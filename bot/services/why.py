@@ -35,8 +35,7 @@ class WhyService:
         event_filter = Q(url_key=key, source_id__in=sources) if sources else Q(id=-1)
         if visible:
             assert article is not None
-            event_filter |= Q(article_id=article.id, source_id__in=sources) | Q(article_id=article.id,
-                                                                                source_id__isnull=True)
+            event_filter |= Q(article_id=article.id, source_id__in=sources)
         events = await PipelineEvent.filter(event_filter).order_by("at", "id").limit(200)
         steps = tuple(TraceStep(e.at, e.stage, e.outcome, e.detail, names.get(e.source_id) if e.source_id else None)
                       for e in events)

@@ -367,10 +367,74 @@ async def test_an_article_another_servers_source_finds_later_reaches_that_server
     await rig.cycle()
     assert [p.channel for p in rig.sender.posted] == [CH]
     other, _ = await Source.get_or_create(guild_id=G2, url_key="g2-wire", defaults={"url": "https://w.example/f",
-                                                                                    "title": "Wire Two"})
+                                                                                    "title": "Wire Two", "primed": True})
     ingestion = SimpleNamespace(_clock=rig.clock)  # only the clock is used by _sight
     await Ingestor._sight(ingestion, other, article.id, "g2-item")  # type: ignore[arg-type]  # a duplicate URL
     await rig.cycle()
     assert sorted(p.channel for p in rig.sender.posted) == [CH, CH2]
     await rig.cycle()
     assert len(rig.sender.posted) == 2
+
+
+async def test_each_server_sees_a_shared_story_in_its_own_outlets_words(rig: Rig) -> None:
+    from bot.services.briefs import BriefService
+
+    await _store(KH.a, G1)
+    await _store(KH.b, G2)
+    await rig.cycle()
+    one = await Delivery.all().count()
+    assert one == 0  # nobody subscribed
+    from bot.storage.models import Article
+
+    story_id = (await Article.get(title=KH.a.title)).story_id
+    assert story_id == (await Article.get(title=KH.b.title)).story_id  # one story, two servers
+    briefs = BriefService(rig.router._topics, clock=rig.clock)
+    g1, g2 = await briefs.story(G1, story_id), await briefs.story(G2, story_id)
+    assert g1 is not None and g2 is not None
+    assert g1.title == KH.a.title and [link.outlet for link in g1.links] == ["Wire One"]
+    assert g2.title == KH.b.title and [link.outlet for link in g2.links] == ["Gulf Daily"]
+    assert "Gulf" not in g1.briefing and g2.briefing != g1.briefing
+
+
+async def test_removing_a_source_keeps_articles_another_server_also_found(rig: Rig) -> None:
+    from bot.services.sources import SourceService
+    from bot.storage.models import Article, ArticleSighting
+
+    article = await _store(KH.a, G1)
+    other = await Source.create(guild_id=G2, url="https://w2.example/f", url_key="g2w", title="Wire Two")
+    await ArticleSighting.create(source=other, article=article, item_key="x", seen_at=rig.clock.now)
+    service = SourceService(None, default_interval_s=600)  # type: ignore[arg-type]  # remove needs no fetching
+    await service.remove(str(article.source_id), guild_id=G1)
+    kept = await Article.get(id=article.id)
+    assert kept.source_id == other.id and await ArticleSighting.filter(article_id=article.id).count() == 1
+
+
+async def test_a_story_that_arrives_while_paused_is_delivered_on_resume(rig: Rig) -> None:
+    await rig.subs.subscribe(G1, CH, "Iran supreme leader", keywords="Malatya")
+    rig.sender.forbidden.add(CH)
+    await _store(KH.a, G1)
+    await rig.cycle()
+    assert (await Subscription.get(channel_id=CH)).paused_at is not None
+    await _store(QUAKE.a, G1)  # arrives while paused
+    await rig.cycle()
+    rig.sender.forbidden.clear()
+    resumed = await rig.subs.subscribe(G1, CH, "iran supreme leader")  # settings kept
+    assert resumed.keywords == ["Malatya"] and resumed.paused_at is None
+    await rig.cycle()
+    assert len([p for p in rig.sender.top_level(CH) if p.reply.content.startswith("New story")]) == 2
+
+
+async def test_a_thread_that_cannot_be_started_does_not_undo_the_post(rig: Rig) -> None:
+    await rig.subs.subscribe(G1, CH, "Iran supreme leader")
+
+    async def no_threads(channel_id: int, message_id: int, name: str) -> int:
+        raise MissingAccessError("forbidden (50013: Missing Permissions)")
+
+    rig.sender.start_thread = no_threads  # type: ignore[method-assign]
+    await _store(KH.a, G1)
+    await rig.cycle()
+    row = await Delivery.get()
+    assert row.status == "sent" and row.message_id and row.thread_id is None
+    assert (await Subscription.get(channel_id=CH)).paused_at is None
+    await rig.cycle()
+    assert len(rig.sender.top_level(CH)) == 1

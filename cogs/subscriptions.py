@@ -66,5 +66,6 @@ class SubscriptionsCog(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     async def subscriptions(self, interaction: discord.Interaction) -> None:
         require_manager(interaction)
+        await interaction.response.defer(thinking=True, ephemeral=True)
         rows = await self.app.subscriptions.list(interaction.guild_id or 0)
         await send_reply(interaction, present_subscriptions(rows))

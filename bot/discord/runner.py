@@ -19,6 +19,8 @@ from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
+SHUTDOWN_GRACE_S = 10.0
+
 
 def _token(app: App) -> str:
     if app.settings.discord_token is None or not app.settings.discord_token.get_secret_value().strip():
@@ -85,10 +87,16 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
             stop.set()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-            await bot.close()
-            for task in [*tasks, stopper]:
+            # the loops finish the step they are in (a post, a batch) while Discord is still there
+            gateway, workers = tasks[0], tasks[1:]
+            _, late = await asyncio.wait(workers, timeout=SHUTDOWN_GRACE_S)
+            for task in late:
                 task.cancel()
-            await asyncio.gather(*tasks, stopper, return_exceptions=True)
+            await asyncio.gather(*workers, return_exceptions=True)
+            await bot.close()
+            for task in (gateway, stopper):
+                task.cancel()
+            await asyncio.gather(gateway, stopper, return_exceptions=True)
 
 
 async def sync_commands(app: App, guild_id: int | None) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -57,12 +58,17 @@ def parse_time_of_day(text: str | None) -> str:
     return f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))  # read once: it scans the time zone database
+
+
 def parse_timezone(text: str | None) -> str:
     name = (text or "UTC").strip()
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        close = [z for z in available_timezones() if name.casefold() in z.casefold()][:3]
+        close = [z for z in _zones() if name.casefold() in z.casefold()][:3]
         hint = f" (did you mean {', '.join(sorted(close))}?)" if close else ""
         raise InvalidInputError(f"unknown time zone {name[:60]!r}; use a name like Europe/Berlin{hint}") from None
     return name

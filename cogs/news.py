@@ -54,6 +54,8 @@ class NewsCog(commands.Cog):
     async def why(self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2048]) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
         await self.bot.models_ready()
-        trace = await self.app.why.trace(interaction.guild_id or 0, url)
+        perms = interaction.permissions
+        trace = await self.app.why.trace(interaction.guild_id or 0, url,
+                                         subscriptions=perms.manage_guild or perms.administrator)
         reply = present_why(trace)
         await send_reply(interaction, reply)

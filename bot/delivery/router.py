@@ -133,7 +133,7 @@ class Router:
         if sub.mode != "realtime":
             return "digest", next_digest_at(sub.mode, now, time_of_day=sub.time_of_day, timezone=sub.timezone)
         recent = await Delivery.filter(channel_id=sub.channel_id, created_at__gte=now - timedelta(hours=1),
-                                       status__in=["pending", "sending", "sent"]).count()
+                                       status__in=["pending", "sending", "sent"], digest_key__isnull=True).count()
         if recent >= sub.cap_per_hour:
             return "digest", next_digest_at("hourly", now, time_of_day=None, timezone="UTC")
         return "pending", now

@@ -22,7 +22,9 @@ class WhyService:
         self._topics = topics
         self._clock = clock
 
-    async def trace(self, guild_id: int, url: str) -> ArticleTrace:
+    async def trace(self, guild_id: int, url: str, *, subscriptions: bool = True) -> ArticleTrace:
+        """The article's path in this guild. ``subscriptions``: include topic decisions and
+        deliveries (admins see them; other members see the article's own path)."""
         url = url.strip().strip("<>")
         if not url.lower().startswith(("http://", "https://")) or len(url) > 2048:
             raise InvalidInputError("give the article's full web address, starting with https://")
@@ -59,8 +61,10 @@ class WhyService:
             stopped = f"analysis failed: {article.analysis_error}"
         elif article.analyzed_at is None:
             stopped = "waiting for analysis"
-        hits = await self._topic_hits(guild_id, article)
-        if story is not None:
+        hits = await self._topic_hits(guild_id, article) if subscriptions else []
+        if not subscriptions:
+            steps = tuple(s for s in steps if s.stage != "topic")
+        elif story is not None:
             steps = steps + tuple(await self._deliveries(guild_id, story.id))
         return ArticleTrace(
             url=url, found=True, article=link, summary=article.summary, story_id=story.id if story else None,

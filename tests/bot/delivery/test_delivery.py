@@ -178,6 +178,9 @@ async def test_a_story_is_delivered_once_with_a_thread_and_updated_in_place(rig:
     assert [s.outcome for s in delivered] == ["sent"] and f"/{CH}/{posts[0].id}" in delivered[0].detail
     assert any(s.stage == "topic" and s.outcome == "matched" for s in trace.steps)
     assert trace.topics and trace.topics[0].matched
+    member_view = await WhyService(rig.router._topics, clock=rig.clock).trace(G1, "https://wireone.example/j1a",
+                                                                             subscriptions=False)
+    assert member_view.topics == () and {s.stage for s in member_view.steps}.isdisjoint({"topic", "delivery"})
 
     answer = await rig.threads.answer(G1, posts[0].id, "What did Khamenei say about earlier deals?")
     assert answer.answered and answer.citations

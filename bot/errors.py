@@ -52,10 +52,6 @@ class InvalidInputError(BriefbotError):
     """A value the user typed cannot be used (a bad time span, an empty question, ...)."""
 
 
-class PermissionDeniedError(BriefbotError):
-    """The user may not do this here (an admin command from a member, another server's data)."""
-
-
 class LimitError(BriefbotError):
     """A limit that keeps Briefbot and its host healthy would be exceeded (too many sources, ...)."""
 

@@ -12,8 +12,13 @@ from discord.ext import commands
 from bot.discord.errors import require_manager
 from bot.discord.render import send_reply
 from bot.errors import InvalidInputError, LimitError
-from bot.presenters.message import Reply
-from bot.presenters.sources import present_opml_import, present_source_added, present_source_removed, present_sources
+from bot.presenters.sources import (
+    present_opml_import,
+    present_source_added,
+    present_source_enabled,
+    present_source_removed,
+    present_sources,
+)
 
 if TYPE_CHECKING:
     from bot.discord.client import Briefbot
@@ -50,8 +55,7 @@ class SourcesCog(commands.GroupCog, group_name="source", group_description="Mana
     @app_commands.describe(source="The source's id or URL")
     async def enable(self, interaction: discord.Interaction, source: app_commands.Range[str, 1, 2048]) -> None:
         enabled = await self.app.sources.enable(source, guild_id=interaction.guild_id or 0)
-        await send_reply(interaction, Reply(content=f"Source {enabled.id} is enabled again; it is polled on the "
-                                                    "next tick.", ephemeral=True))
+        await send_reply(interaction, present_source_enabled(enabled))
 
     @app_commands.command(name="list", description="This server's sources and their health")
     async def list_(self, interaction: discord.Interaction) -> None:

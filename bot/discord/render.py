@@ -44,8 +44,6 @@ async def send_reply(interaction: discord.Interaction, reply: Reply, *, view: di
     """Answer an interaction, whether or not it was deferred."""
     kwargs = message_kwargs(reply, view=view)
     if interaction.response.is_done():
-        if view is None:
-            kwargs.pop("view", None)
         await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral, wait=False)
     else:
         await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)

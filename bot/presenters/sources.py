@@ -95,6 +95,12 @@ def present_source_removed(source: Source) -> Reply:
     return Reply(content=f"Removed source **{source.id}**: {link(name, source.url)}.")
 
 
+def present_source_enabled(source: Source) -> Reply:
+    name = escape_truncate(one_line(source.title or "") or source.url, 120)
+    return Reply(content=f"Source **{source.id}** ({name}) is enabled again; it is polled on the "
+                         "next tick.", ephemeral=True)
+
+
 def present_opml_import(result: OpmlImport) -> Reply:
     if not result.total:
         return Reply(content="The OPML file lists no feeds, so nothing was imported.")

@@ -16,7 +16,7 @@ from tortoise.expressions import Subquery
 
 from bot.errors import InvalidInputError
 from bot.services.views import ArticleLink
-from bot.storage.models import Article, ArticleSighting, Source
+from bot.storage.models import ArticleSighting, Source
 
 
 async def guild_source_ids(guild_id: int) -> list[int]:
@@ -55,19 +55,6 @@ async def article_links(article_ids: Iterable[int], source_ids: Iterable[int]) -
             published_at=r["article__published_at"] or r["article__fetched_at"],
         )
     return out
-
-
-async def article_link_rows(article_ids: Iterable[int]) -> dict[int, ArticleLink]:
-    """Links for articles without guild context (the article's first source names the outlet)."""
-    ids = list(dict.fromkeys(article_ids))
-    rows = await (Article.filter(id__in=ids)
-                  .values("id", "url", "title", "published_at", "fetched_at", "source__title", "source__url"))
-    return {
-        r["id"]: ArticleLink(article_id=r["id"], url=r["url"], title=r["title"],
-                             outlet=outlet_name(r["source__title"], r["source__url"]),
-                             published_at=r["published_at"] or r["fetched_at"])
-        for r in rows
-    }
 
 
 _SPAN = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)

@@ -13,6 +13,7 @@ from operator import or_
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
+from bot.storage.bounds import clean, fit
 from bot.storage.models import Actor, ActorAlias
 from summarizer.actors import ActorIndex, KnownActor
 from summarizer.types import Actor as FoundActor
@@ -22,7 +23,7 @@ _STOP = {"the", "and", "for", "of", "president", "minister", "leader", "supreme"
 
 
 def alias_key(alias: str) -> str:
-    return unicodedata.normalize("NFKC", alias).casefold().strip()[:256]
+    return clean(unicodedata.normalize("NFKC", alias).casefold().strip())[:256]
 
 
 def _tokens(names: Sequence[str]) -> list[str]:
@@ -50,14 +51,14 @@ class ActorStore:
             actor_id = int(match.id)
             have = {alias_key(a) for a in match.forms()}
         else:
-            row, _ = await Actor.get_or_create(name=actor.name[:256], type=actor.type)
+            row, _ = await Actor.get_or_create(**fit(Actor, name=actor.name, type=actor.type))
             actor_id, have = row.id, set(await ActorAlias.filter(actor_id=row.id).values_list("alias_key", flat=True))
         for form in forms:
             key = alias_key(form)
             if key and key not in have:
                 have.add(key)
                 try:
-                    await ActorAlias.create(actor_id=actor_id, alias=form[:256], alias_key=key)
+                    await ActorAlias.create(**fit(ActorAlias, actor_id=actor_id, alias=form, alias_key=key))
                 except IntegrityError:
                     pass  # stored by a concurrent analysis
         return actor_id

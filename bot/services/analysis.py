@@ -5,22 +5,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import DBConnectionError, IntegrityError, TransactionManagementError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from bot.ingest.pipeline import utcnow
 from bot.services.actors import ActorStore
+from bot.storage.bounds import FieldTooLong, cut, fit, fit_instance, fitted
 from bot.storage.models import Article, ArticleSighting, Mention, PipelineEvent, Statement, Story
 from summarizer.analyzer import Analyzer
 from summarizer.stories import StoryCandidate, StoryClusterer, StoryState
 from summarizer.types import Analysis, Document
 
 log = logging.getLogger(__name__)
+
+# A claim older than this is taken to belong to an analyser that died; its article is claimed again.
+CLAIM_TTL = timedelta(minutes=15)
+# Failures of the database itself: the pass stops and is tried again, no article is blamed.
+_DATABASE_DOWN = (DBConnectionError, TransactionManagementError, ConnectionError)
+
+
+class _ClaimLost(Exception):
+    """Another analyser finished this article first (its claim went stale and was taken over)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +100,46 @@ class AnalysisService:
         return await Article.filter(analyzed_at__isnull=True).count()
 
     async def process_pending(self, limit: int = 500) -> list[AnalysedArticle]:
-        """Analyse up to ``limit`` unanalysed articles, oldest first."""
+        """Analyse up to ``limit`` unanalysed articles, oldest first, each claimed before it is
+        analysed (several processes may share the database: each article is analysed once)."""
         done: list[AnalysedArticle] = []
         async with self._lock:
             while len(done) < limit:
-                batch = await (Article.filter(analyzed_at__isnull=True).order_by("id")
-                               .limit(min(self._batch_size, limit - len(done))).select_related("source"))
+                batch = await self._claim(min(self._batch_size, limit - len(done)))
                 if not batch:
                     break
-                done.extend(await self._process(batch))
+                try:
+                    done.extend(await self._process(batch))
+                except BaseException:
+                    await self._release(batch)
+                    raise
         return done
+
+    async def _release(self, batch: list[Article]) -> None:
+        """Give back the claims of a batch whose pass failed, so the next pass takes them at once."""
+        try:
+            await Article.filter(claim_token=batch[0].claim_token, analyzed_at__isnull=True).update(
+                claimed_at=None, claim_token=None)
+        except Exception:  # the database is down: the claims go stale after CLAIM_TTL instead
+            log.warning("could not release %d analysis claims", len(batch), exc_info=True)
+
+    async def _claim(self, size: int, *, attempts: int = 5) -> list[Article]:
+        """Up to ``size`` unanalysed articles, claimed for this analyser by a conditional update: an
+        article another analyser claimed meanwhile is left to it."""
+        for _ in range(attempts):
+            now = self._clock()
+            free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TTL)
+            ids = await (Article.filter(free, analyzed_at__isnull=True).order_by("id").limit(size)
+                         .values_list("id", flat=True))
+            if not ids:
+                return []
+            token = uuid.uuid4().hex
+            taken = await Article.filter(free, id__in=ids, analyzed_at__isnull=True).update(
+                claimed_at=now, claim_token=token)
+            if taken:
+                return list(await Article.filter(claim_token=token, analyzed_at__isnull=True)
+                            .order_by("id").select_related("source"))
+        return []  # others keep winning the race: they are analysing, this pass has nothing to do
 
     async def _process(self, batch: list[Article]) -> list[AnalysedArticle]:
         docs = [_document(a) for a in batch]
@@ -108,16 +150,34 @@ class AnalysisService:
             analyses = [await self._one(d) for d in docs]
         out = []
         for article, analysis in zip(batch, analyses, strict=True):
+            result = await self._finish(article, analysis)
+            if result is not None:
+                out.append(result)
+        return out
+
+    async def _finish(self, article: Article, analysis: Analysis | BaseException) -> AnalysedArticle | None:
+        """Store one article's analysis, or why it failed; a failure is this article's alone."""
+        try:
             try:
                 if isinstance(analysis, BaseException):
-                    out.append(await self._record_error(article, analysis))
-                else:
-                    out.append(await self._store(article, analysis))
+                    return await self._record_error(article, analysis)
+                return await self._store(article, analysis)
+            except _ClaimLost:
+                raise
+            except _DATABASE_DOWN:
+                raise  # not this article's fault: the pass fails and is tried again
             except IntegrityError:
-                if await Article.exists(id=article.id):
-                    raise
-                log.info("article %s was removed (its source was) while it was analysed", article.id)
-        return out
+                if not await Article.exists(id=article.id):
+                    log.info("article %s was removed (its source was) while it was analysed", article.id)
+                    return None
+                log.exception("storing the analysis of article %s failed", article.id)
+                return await self._record_error(article, RuntimeError("a database constraint failed"), "storing")
+            except Exception as exc:  # storing failed for this article only: record why, go on with the rest
+                log.exception("storing the analysis of article %s failed", article.id)
+                return await self._record_error(article, exc, "storing")
+        except _ClaimLost:
+            log.info("article %s was analysed by another process meanwhile", article.id)
+            return None
 
     async def _one(self, doc: Document) -> Analysis | BaseException:
         try:
@@ -126,15 +186,28 @@ class AnalysisService:
             log.exception("analysis of article %s failed", doc.id)
             return exc
 
-    async def _record_error(self, article: Article, exc: BaseException) -> AnalysedArticle:
-        article.analyzed_at = self._clock()
-        article.analysis_error = f"{exc.__class__.__name__}: {exc}"[:2000]
-        await article.save(update_fields=["analyzed_at", "analysis_error"])
-        await PipelineEvent.create(url_key=article.url_key, url=article.url, source_id=article.source_id,
-                                   article_id=article.id, stage="analyze", outcome="failed",
-                                   detail=article.analysis_error)
+    async def _record_error(self, article: Article, exc: BaseException, stage: str | None = None) -> AnalysedArticle:
+        """Record why ``article`` failed (``/why`` shows it); it is not tried again."""
+        reason = f"{exc.__class__.__name__}: {exc}"
+        error = fit(Article, analysis_error=f"{stage}: {reason}" if stage else reason)["analysis_error"]
+        async with in_transaction():
+            await self._take(article, analysis_error=error)
+            await PipelineEvent.create(**fit(PipelineEvent, url_key=article.url_key, url=article.url,
+                                             source_id=article.source_id, article_id=article.id, stage="analyze",
+                                             outcome="failed", detail=error))
         return AnalysedArticle(article.id, article.title, article.url, "", (), 0, None, False, article.deliverable,
-                               error=article.analysis_error)
+                               error=error)
+
+    async def _take(self, article: Article, **values: object) -> None:
+        """Mark ``article`` analysed if this analyser's claim still holds (else ``_ClaimLost``)."""
+        now = self._clock()
+        taken = await Article.filter(id=article.id, claim_token=article.claim_token, analyzed_at__isnull=True).update(
+            analyzed_at=now, **values)
+        if not taken:
+            if not await Article.exists(id=article.id):
+                raise IntegrityError(f"article {article.id} is gone")
+            raise _ClaimLost(article.id)
+        article.analyzed_at = now
 
     async def _store(self, article: Article, analysis: Analysis) -> AnalysedArticle:
         published = article.published_at or article.fetched_at
@@ -145,40 +218,38 @@ class AnalysisService:
             actors=tuple(a.name for a in analysis.actors if a.type in ("PERSON", "ORG", "GPE")),
             source=str(article.source_id),
         )
+        mentions = [fitted(Mention, actor_id=actor_ids[a.name], article_id=article.id, start=m.start, end=m.end,
+                           published_at=published)
+                    for a in analysis.actors for m in a.mentions]
+        statements, refused = _statement_rows(article, analysis, actor_ids, published)
         async with in_transaction():
-            await Mention.bulk_create([
-                Mention(actor_id=actor_ids[a.name], article_id=article.id, start=m.start, end=m.end,
-                        published_at=published)
-                for a in analysis.actors for m in a.mentions
-            ])
-            await Statement.bulk_create([
-                Statement(article_id=article.id, actor_id=actor_ids.get(s.speaker) if s.speaker else None,
-                          speaker=s.speaker, cue=s.cue, text=s.text, start=s.span.start, end=s.span.end,
-                          kind=s.kind, published_at=published)
-                for s in analysis.statements
-            ])
+            # the claim first: a second analyser of the same article stops here and stores nothing
+            await self._take(article)
+            await Mention.bulk_create(mentions)
+            await Statement.bulk_create(statements)
             story, decision_reason, joined = await self._assign_story(article, candidate)
             article.summary = analysis.summary.text
             article.summary_method = analysis.summary.method
             article.embedding = vector_bytes(analysis.embedding)
-            article.analyzed_at = self._clock()
             article.analysis_error = None
             article.story_id = story.id
             if analysis.language and not article.language:
                 article.language = analysis.language
-            await article.save(update_fields=["summary", "summary_method", "embedding", "analyzed_at",
-                                              "analysis_error", "story_id", "language"])
+            fields = ["summary", "summary_method", "embedding", "analysis_error", "story_id", "language"]
+            fit_instance(article, fields)
+            await article.save(update_fields=fields)
+            notes = [cut(n, 1000) for n in (refused, analysis.summary.note) if n]
             await PipelineEvent.bulk_create([
-                PipelineEvent(url_key=article.url_key, url=article.url, source_id=article.source_id,
-                              article_id=article.id, stage="analyze", outcome=analysis.summary.method,
-                              detail=f"{len(analysis.actors)} actors, {len(analysis.statements)} statements"
-                                     + (f"; {analysis.summary.note}" if analysis.summary.note else "")),
-                PipelineEvent(url_key=article.url_key, url=article.url, source_id=article.source_id,
-                              article_id=article.id, stage="story", outcome="joined" if joined else "new",
-                              detail=f"story {story.id}: {decision_reason}"),
+                fitted(PipelineEvent, url_key=article.url_key, url=article.url, source_id=article.source_id,
+                       article_id=article.id, stage="analyze", outcome=analysis.summary.method,
+                       detail=f"{len(analysis.actors)} actors, {len(statements)} statements"
+                              + "".join(f"; {n}" for n in notes)),
+                fitted(PipelineEvent, url_key=article.url_key, url=article.url, source_id=article.source_id,
+                       article_id=article.id, stage="story", outcome="joined" if joined else "new",
+                       detail=f"story {story.id}: {decision_reason}"),
             ])
-        return AnalysedArticle(article.id, article.title, article.url, analysis.summary.text,
-                               tuple(a.name for a in analysis.actors), len(analysis.statements), story.id, joined,
+        return AnalysedArticle(article.id, article.title, article.url, article.summary or "",
+                               tuple(a.name for a in analysis.actors), len(statements), story.id, joined,
                                article.deliverable)
 
     async def _assign_story(self, article: Article, candidate: StoryCandidate) -> tuple[Story, str, bool]:
@@ -188,12 +259,12 @@ class AnalysisService:
         decision = self._clusterer.assign(candidate, states)
         if decision.story_id is None:
             state = StoryState.start("new", candidate)
-            story = await Story.create(
-                title=(article.title or candidate.lead[:200] or "(untitled)")[:512],
+            story = await Story.create(**fit(
+                Story, title=article.title or candidate.lead[:200] or "(untitled)",
                 first_seen_at=candidate.published, last_seen_at=candidate.published, sources_count=1,
                 articles_count=1, briefing=candidate.lead, centroid=vector_bytes(state.centroid),
                 actor_counts=dict(state.actor_counts),
-            )
+            ))
             return story, decision.reason, False
         row = next(r for r in rows if str(r.id) == decision.story_id)
         state = self._clusterer.update(_state(row), candidate)
@@ -205,9 +276,27 @@ class AnalysisService:
         sources = set(await ArticleSighting.filter(article__story_id=row.id).values_list("source_id", flat=True))
         sources.add(article.source_id)
         row.sources_count = len(sources)
+        fit_instance(row, ["actor_counts"])
         await row.save(update_fields=["centroid", "actor_counts", "first_seen_at", "last_seen_at", "articles_count",
                                       "sources_count", "updated_at"])
         return row, decision.reason, True
+
+
+def _statement_rows(article: Article, analysis: Analysis, actor_ids: dict[str, int],
+                    published: datetime) -> tuple[list[Statement], str | None]:
+    """The statements as rows; one that cannot be stored exactly (a quote longer than its column) is
+    left out and said in the returned note."""
+    rows: list[Statement] = []
+    refused: list[str] = []
+    for s in analysis.statements:
+        try:
+            rows.append(fitted(Statement, article_id=article.id,
+                               actor_id=actor_ids.get(s.speaker) if s.speaker else None, speaker=s.speaker,
+                               cue=s.cue, text=s.text, start=s.span.start, end=s.span.end, kind=s.kind,
+                               published_at=published))
+        except FieldTooLong as exc:
+            refused.append(f"statement at {s.span.start} not stored: {exc}")
+    return rows, "; ".join(refused) or None
 
 
 def _document(article: Article) -> Document:

@@ -29,7 +29,7 @@ EXACT = frozenset({
     "extraction", "summary_method", "text",
 })
 # Caps for unbounded text columns (characters). Article text is bounded by the summarizer's limit.
-TEXT_CAPS: dict[str, int] = {"text": 2_000_000}
+TEXT_CAPS: dict[tuple[str, str], int] = {("articles", "text"): 2_000_000}
 DEFAULT_TEXT_CAP = 20_000
 # Display text whose exact form matters to nobody, in columns bounded by the schema, e.g. an
 # article's text is exact (statements index it) while a thread turn's answer is display text.
@@ -50,13 +50,24 @@ def clean(value: str) -> str:
     return _UNSTORABLE.sub("\ufffd", value)
 
 
+def clean_json(value: Any) -> Any:
+    """A JSON value with every string in it (keys included) cleaned."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean_json(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    return value
+
+
 def limit_of(model: type[Model], name: str) -> int | None:
     """The most characters column ``name`` of ``model`` may hold (None: not a text column)."""
     field = model._meta.fields_map.get(name)
     if isinstance(field, fields.CharField):
         return int(field.max_length)
     if isinstance(field, fields.TextField):
-        return TEXT_CAPS.get(name, DEFAULT_TEXT_CAP)
+        return TEXT_CAPS.get((model._meta.db_table, name), DEFAULT_TEXT_CAP)
     return None
 
 
@@ -79,6 +90,8 @@ def fit(model: type[Model], **values: Any) -> dict[str, Any]:
                 if name in EXACT and (table, name) not in DISPLAY_TEXT:
                     raise FieldTooLong(table, name, len(value), limit)
                 value = cut(value, limit)
+        elif isinstance(value, (dict, list, tuple)):
+            value = clean_json(value)
         out[name] = value
     return out
 

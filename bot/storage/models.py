@@ -80,6 +80,8 @@ class Article(Model):
     embedding = fields.BinaryField(null=True)
     analyzed_at = fields.DatetimeField(null=True, db_index=True)
     analysis_error = fields.TextField(null=True)
+    claimed_at = fields.DatetimeField(null=True, description="when an analyser claimed it (stale after a while)")
+    claim_token = fields.CharField(max_length=32, null=True, description="which analyser's claim")
     story: fields.ForeignKeyNullableRelation[Story] = fields.ForeignKeyField(
         "models.Story", related_name="articles", null=True, on_delete=fields.SET_NULL
     )

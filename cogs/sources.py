@@ -19,11 +19,10 @@ from bot.presenters.sources import (
     present_source_removed,
     present_sources,
 )
+from bot.services.sources import MAX_OPML_BYTES
 
 if TYPE_CHECKING:
     from bot.discord.client import Briefbot
-
-MAX_OPML_BYTES = 1024 * 1024
 
 
 @app_commands.guild_only()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import quoteattr
@@ -13,13 +14,18 @@ from lxml import etree
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from bot.errors import AlreadyExistsError, BriefbotError, LimitError, NotFoundError, ParseError
-from bot.ingest.pipeline import Ingestor, PollReport, url_key
+from bot.errors import AlreadyExistsError, BriefbotError, InvalidInputError, LimitError, NotFoundError, ParseError
+from bot.ingest.pipeline import Classified, Ingestor, PollReport, url_key
 from bot.ingest.urls import validate_source_url
+from bot.services.ids import record_id
 from bot.services.views import OpmlImport
+from bot.storage.bounds import fit, limit_of
 from bot.storage.models import Article, ArticleSighting, Source
 
 log = logging.getLogger(__name__)
+
+MAX_OPML_BYTES = 1024 * 1024  # an OPML file (an attachment or a file on disk) is read up to this
+MIN_INTERVAL_S, MAX_INTERVAL_S = 30, 7 * 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,31 +71,65 @@ class SourceService:
         self._interval = default_interval_s
         self._max_per_guild = max_per_guild
         self._import_concurrency = import_concurrency
+        self._lock = asyncio.Lock()
+        self._adding: dict[int, int] = {}  # guild -> adds between their limit check and their insert
 
     async def add(self, url: str, *, guild_id: int = 0, interval_s: int | None = None) -> AddedSource:
         """Validate, fetch and classify ``url``, store it, and run its first (priming) poll."""
         url = validate_source_url(url)
-        if await Source.filter(guild_id=guild_id, scheduled=True).count() >= self._max_per_guild:
-            raise LimitError(f"this server has {self._max_per_guild} sources, the most allowed; remove one first")
+        if interval_s is not None and not MIN_INTERVAL_S <= interval_s <= MAX_INTERVAL_S:
+            raise InvalidInputError(f"poll every {MIN_INTERVAL_S} s to {MAX_INTERVAL_S // 86400} days")
+        async with self._slot(guild_id):
+            source, classified = await self._create(url, guild_id=guild_id, interval_s=interval_s)
+        report = await self._ingestor.poll(source, prefetched=classified)
+        if report.new and self._on_new is not None:
+            self._on_new()
+        return AddedSource(source, report)
+
+    @asynccontextmanager
+    async def _slot(self, guild_id: int) -> AsyncIterator[None]:
+        """Hold one of the guild's places while a source is added: the count and the adds in
+        flight are checked together, so concurrent adds (an OPML import) can't pass the limit."""
+        async with self._lock:
+            taken = await Source.filter(guild_id=guild_id, scheduled=True).count() + self._adding.get(guild_id, 0)
+            if taken >= self._max_per_guild:
+                raise self._full()
+            self._adding[guild_id] = self._adding.get(guild_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._adding[guild_id] -= 1
+            if not self._adding[guild_id]:
+                del self._adding[guild_id]
+
+    def _full(self) -> LimitError:
+        return LimitError(f"this server has {self._max_per_guild} sources, the most allowed; remove one first")
+
+    async def _create(self, url: str, *, guild_id: int, interval_s: int | None) -> tuple[Source, Classified]:
         if await Source.exists(guild_id=guild_id, url_key=url_key(url)):
             raise AlreadyExistsError(f"{url} is already a source")
         classified = await self._ingestor.classify(url)
         key = url_key(classified.url)
         if await Source.exists(guild_id=guild_id, url_key=key):
             raise AlreadyExistsError(f"{url} is already a source (as {classified.url})")
-        source = await Source.create(
+        site_url = classified.site_url
+        if site_url is not None and len(site_url) > (limit_of(Source, "site_url") or 0):
+            site_url = None  # a link cut short would point elsewhere: the feed's own link is optional
+        source = await Source.create(**fit(
+            Source,
             guild_id=guild_id,
             url=classified.url,
             url_key=key,
             kind=classified.kind,
-            title=(classified.title or None) and classified.title[:512],
-            site_url=classified.site_url,
+            title=classified.title or None,
+            site_url=site_url,
             interval_s=interval_s or self._interval,
-        )
-        report = await self._ingestor.poll(source, prefetched=classified)
-        if report.new and self._on_new is not None:
-            self._on_new()
-        return AddedSource(source, report)
+        ))
+        # another process may have added sources meanwhile: the ones added first keep their place
+        if await Source.filter(guild_id=guild_id, scheduled=True, id__lte=source.id).count() > self._max_per_guild:
+            await source.delete()
+            raise self._full()
+        return source, classified
 
     async def import_opml(self, data: bytes, *, guild_id: int = 0,
                           on_progress: Callable[[int, int], object] | None = None) -> OpmlImport:
@@ -142,12 +182,13 @@ class SourceService:
         """A source by id or URL, within the guild."""
         ref = ref.strip()
         source = None
-        if ref.isdigit():
-            source = await Source.get_or_none(id=int(ref), guild_id=guild_id)
+        sid = record_id(Source, ref)
+        if sid is not None:
+            source = await Source.get_or_none(id=sid, guild_id=guild_id)
         if source is None and "://" in ref:
             source = await Source.get_or_none(guild_id=guild_id, url_key=url_key(ref))
         if source is None:
-            raise NotFoundError(f"no source {ref!r}; `source list` shows the ids")
+            raise NotFoundError(f"no source {ref[:80]!r}; `source list` shows the ids")
         return source
 
     async def remove(self, ref: str, *, guild_id: int = 0) -> Source:

@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 
 from bot.errors import AlreadyExistsError, InvalidInputError, LimitError, NotFoundError
 from bot.ingest.pipeline import utcnow
+from bot.services.ids import record_id
 from bot.storage.models import Delivery, Subscription
 
 MODES = ("realtime", "hourly", "daily")
@@ -146,8 +147,9 @@ class SubscriptionService:
     async def find(self, guild_id: int, ref: str, *, channel_id: int | None = None) -> Subscription:
         ref = " ".join(ref.split())
         sub = None
-        if ref.isdigit():
-            sub = await Subscription.get_or_none(id=int(ref), guild_id=guild_id)
+        sid = record_id(Subscription, ref)
+        if sid is not None:
+            sub = await Subscription.get_or_none(id=sid, guild_id=guild_id)
         if sub is None:
             query = Subscription.filter(guild_id=guild_id, topic__iexact=ref)
             if channel_id is not None:

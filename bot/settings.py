@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import __version__
+from bot.ingest.allowlist import parse_allowed
 
 
 def _split_csv(value: object) -> object:
@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     max_failures: int = Field(8, ge=1)
     max_backoff_s: int = Field(6 * 3600, ge=60)
     backfill_items: int = Field(0, ge=0)
+    # New items one poll stores at most; the rest wait for the next poll (due within a minute).
+    max_new_items_per_poll: int = Field(200, ge=1, le=10000)
     scheduler_tick_s: float = Field(5.0, gt=0)
 
     # Fetching
@@ -104,11 +106,8 @@ class Settings(BaseSettings):
     @field_validator("fetch_allowed_networks")
     @classmethod
     def _networks_valid(cls, value: list[str]) -> list[str]:
-        for net in value:
-            try:
-                ipaddress.ip_network(net, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"not a network: {net!r}") from exc
+        for entry in value:
+            parse_allowed(entry)  # raises ValueError naming the entry
         return value
 
     @property

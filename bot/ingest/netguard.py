@@ -23,6 +23,7 @@ from aiohttp.resolver import ThreadedResolver
 from yarl import URL
 
 from bot.errors import BlockedAddressError, InvalidURLError
+from bot.ingest.allowlist import AllowedNetwork, parse_allowed
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -82,11 +83,13 @@ class AddressPolicy:
 
     Public addresses always may. Loopback, private, link-local, multicast,
     reserved and similar addresses (also when embedded in IPv6 forms) may not,
-    unless ``allow_private`` is set or the address is in ``allowed_networks``.
+    unless ``allow_private`` is set, the address is in ``allowed_networks`` (any
+    port), or the address and port are in ``allowed_ports`` (that port only).
     """
 
     allow_private: bool = False
     allowed_networks: tuple[IPNetwork, ...] = ()
+    allowed_ports: tuple[tuple[IPNetwork, int], ...] = ()
 
     def __post_init__(self) -> None:
         nets = tuple(
@@ -96,42 +99,53 @@ class AddressPolicy:
         object.__setattr__(self, "allowed_networks", nets)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> AddressPolicy:
+    def from_entries(cls, entries: list[AllowedNetwork], *, allow_private: bool = False) -> AddressPolicy:
         return cls(
-            allow_private=settings.fetch_allow_private,
-            allowed_networks=tuple(
-                ipaddress.ip_network(n, strict=False) for n in settings.fetch_allowed_networks
-            ),
+            allow_private=allow_private,
+            allowed_networks=tuple(e.network for e in entries if e.port is None),
+            allowed_ports=tuple((e.network, e.port) for e in entries if e.port is not None),
         )
 
-    def _in_allowed(self, addr: IPAddress) -> bool:
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AddressPolicy:
+        return cls.from_entries(
+            [parse_allowed(n) for n in settings.fetch_allowed_networks], allow_private=settings.fetch_allow_private
+        )
+
+    def _in_allowed(self, addr: IPAddress, port: int | None) -> bool:
         candidates: list[IPAddress] = [addr]
         if isinstance(addr, ipaddress.IPv6Address):
             if addr.scope_id:
                 candidates.append(ipaddress.IPv6Address(str(addr).split("%", 1)[0]))
             if addr.ipv4_mapped is not None:
                 candidates.append(addr.ipv4_mapped)
-        return any(c in net for c in candidates for net in self.allowed_networks)
+        if any(c in net for c in candidates for net in self.allowed_networks):
+            return True
+        return port is not None and any(c in net and port == p for c in candidates for net, p in self.allowed_ports)
 
-    def reason(self, ip: str | IPAddress) -> str | None:
-        """Why ``ip`` is refused under this policy, or None when it is allowed."""
+    def reason(self, ip: str | IPAddress, port: int | None = None) -> str | None:
+        """Why ``ip`` (on ``port``, when known) is refused under this policy, or None when it is allowed.
+
+        A port-limited entry allows its network only when the port is known and matches.
+        """
         addr = _parse_ip(ip)
-        if self.allow_private or self._in_allowed(addr):
+        if self.allow_private or self._in_allowed(addr, port):
             return None
         return _why_blocked(addr)
 
-    def is_allowed(self, ip: str | IPAddress) -> bool:
+    def is_allowed(self, ip: str | IPAddress, port: int | None = None) -> bool:
         try:
-            return self.reason(ip) is None
+            return self.reason(ip, port) is None
         except BlockedAddressError:
             return False
 
-    def check(self, ip: str | IPAddress, *, host: str | None = None) -> None:
-        """Raise :class:`BlockedAddressError` unless ``ip`` may be contacted."""
-        why = self.reason(ip)
+    def check(self, ip: str | IPAddress, *, host: str | None = None, port: int | None = None) -> None:
+        """Raise :class:`BlockedAddressError` unless ``ip`` (on ``port``) may be contacted."""
+        why = self.reason(ip, port)
         if why is not None:
             target = f"{host} ({ip})" if host and host != str(ip) else str(ip)
-            raise BlockedAddressError(f"refusing to contact {target}: {why} address")
+            on_port = f" on port {port}" if port is not None and self.allowed_ports else ""
+            raise BlockedAddressError(f"refusing to contact {target}{on_port}: {why} address")
 
 
 class BlockedResolutionError(OSError):
@@ -168,11 +182,12 @@ class GuardedResolver(AbstractResolver):
         kept: list[ResolveResult] = []
         refused: list[tuple[str, str]] = []
         for res in results:
-            why = self.policy.reason(res["host"]) if _is_ip(res["host"]) else "unparsable"
+            ip = res["host"]
+            why = self.policy.reason(ip, res["port"] or port or None) if _is_ip(ip) else "unparsable"
             if why is None:
                 kept.append(res)
             else:
-                refused.append((res["host"], why))
+                refused.append((ip, why))
         if refused:
             log.debug("dropping blocked addresses for %s: %s", host, refused)
         if not kept:
@@ -224,10 +239,11 @@ def check_url(url: str | URL, policy: AddressPolicy) -> URL:
     if has_userinfo:
         raise InvalidURLError("URLs with credentials (user:password@) are not supported")
     bare = host.rstrip(".")
+    port = parsed.port  # the scheme's default when the URL names none
     if _is_ip(bare):
-        policy.check(bare)
+        policy.check(bare, port=port)
     elif (legacy := _legacy_ipv4(bare)) is not None:
-        policy.check(legacy, host=host)
+        policy.check(legacy, host=host, port=port)
         raise InvalidURLError(f"non-canonical IPv4 host {host!r}; write it as {legacy}")
     return parsed.with_fragment(None)
 

@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -36,7 +37,8 @@ class CpuPool:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-cpu")
         else:
             ctx = multiprocessing.get_context("spawn")
-            self._executor = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx, initializer=_worker_init)
+            self._executor = ProcessPoolExecutor(max_workers=self._workers, mp_context=ctx, initializer=_worker_init,
+                                                 initargs=(os.getpid(),))
         log.debug("cpu pool started with %d worker(s)", self._workers)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
@@ -62,9 +64,19 @@ class CpuPool:
         self.close()
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int, check_every_s: float = 1.0) -> None:
     # Ctrl-C reaches the whole process group: the parent shuts the workers down in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent killed outright (kill -9, the OOM killer) shuts nothing down: the worker notices that
+    # it was orphaned and exits, whatever it is doing (a pipe's EOF would only be seen between tasks).
+    threading.Thread(target=_exit_when_orphaned, args=(parent, check_every_s), daemon=True,
+                     name="briefbot-orphan-watch").start()
+
+
+def _exit_when_orphaned(parent: int, check_every_s: float) -> None:
+    while os.getppid() == parent:
+        threading.Event().wait(check_every_s)
+    os._exit(0)
 
 
 def _parse_feed(body: bytes, url: str | None, content_type: str | None) -> ParsedFeed:

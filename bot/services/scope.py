@@ -57,12 +57,14 @@ async def article_links(article_ids: Iterable[int], source_ids: Iterable[int]) -
     return out
 
 
-_SPAN = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_SPAN = re.compile(r"^\s*([0-9]+)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
+_UNIT_S = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_SINCE = timedelta(days=3650)
 
 
 def parse_since(text: str | None, now: datetime, *, default: timedelta | None = None) -> datetime | None:
-    """``24h``, ``3d``, ``2w``, ``90m``, ``today``, ``yesterday`` or a date (``2026-11-20``) -> a UTC time."""
+    """``24h``, ``3d``, ``2w``, ``90m``, ``today``, ``yesterday`` or a date (``2026-11-20``) -> a time
+    at most ``MAX_SINCE`` back, in ``now``'s time zone. Anything else is an InvalidInputError."""
     if text is None or not text.strip():
         return now - default if default is not None else None
     value = text.strip().lower()
@@ -70,22 +72,28 @@ def parse_since(text: str | None, now: datetime, *, default: timedelta | None = 
         return now.replace(hour=0, minute=0, second=0, microsecond=0)
     if value == "yesterday":
         return now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    too_long = InvalidInputError(f"that time span is too long; use at most {MAX_SINCE.days}d")
     m = _SPAN.match(value)
     if m:
-        amount = int(m.group(1))
-        unit = _UNITS[m.group(2)[0]]
-        span = timedelta(**{unit: amount})
-        if span > timedelta(days=3650):
-            raise InvalidInputError("that time span is too long; use at most 3650d")
-        return now - span
+        digits = m.group(1).lstrip("0") or "0"
+        if len(digits) > 12:  # compared as a number below; no more digits are worth reading
+            raise too_long
+        seconds = int(digits) * _UNIT_S[m.group(2)[0]]
+        if seconds > MAX_SINCE.total_seconds():
+            raise too_long
+        return now - timedelta(seconds=seconds)
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value[:64])
     except ValueError:
+        moment = None
+    if moment is None or len(value) > 64:
         raise InvalidInputError(
             f"can't read the time {text.strip()[:40]!r}; use 24h, 3d, 2w, today or a date like 2026-11-20"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=now.tzinfo)
-    if moment > now:
+    if moment > now:  # aware times compare without converting, so any year is safe here
         raise InvalidInputError("that time is in the future")
-    return moment
+    if now - moment > MAX_SINCE:
+        raise InvalidInputError(f"that time is too far back; use at most {MAX_SINCE.days}d")
+    return moment.astimezone(now.tzinfo) if now.tzinfo is not None else moment

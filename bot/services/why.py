@@ -12,7 +12,7 @@ from bot.errors import InvalidInputError
 from bot.ingest.pipeline import url_key, utcnow
 from bot.services.analysis import vector_of
 from bot.services.briefs import parse_topic
-from bot.services.scope import article_links, guild_source_ids
+from bot.services.scope import article_links, guild_source_ids, visible_article_ids
 from bot.services.views import ArticleTrace, TopicHit, TraceStep
 from bot.storage.models import Article, ArticleSighting, Delivery, PipelineEvent, Source, Story, Subscription
 from summarizer.topics import TopicMatcher
@@ -26,14 +26,13 @@ class WhyService:
         """The article's path in this guild. ``subscriptions``: include topic decisions and
         deliveries (admins see them; other members see the article's own path)."""
         url = url.strip().strip("<>")
-        if not url.lower().startswith(("http://", "https://")) or len(url) > 2048:
+        if not url.lower().startswith(("http://", "https://")) or len(url) > 2048 or not url.isprintable():
             raise InvalidInputError("give the article's full web address, starting with https://")
         key = url_key(url)
         sources = await guild_source_ids(guild_id)
         names = {s.id: s.title or s.url for s in await Source.filter(id__in=sources)} if sources else {}
-        article = await Article.get_or_none(Q(url_key=key) | Q(canonical_url=url))
-        visible = article is not None and bool(sources) and await ArticleSighting.exists(
-            article_id=article.id, source_id__in=sources)
+        article = await self._article(key, url, sources)
+        visible = article is not None
         event_filter = Q(url_key=key, source_id__in=sources) if sources else Q(id=-1)
         if visible:
             assert article is not None
@@ -71,6 +70,16 @@ class WhyService:
             story_title=story.title if story else None, story_sources=story_sources, steps=steps,
             topics=tuple(hits), stopped_at=stopped,
         )
+
+    @staticmethod
+    async def _article(key: str, url: str, sources: list[int]) -> Article | None:
+        """The article this guild's sources found at ``url``: by its address, else the earliest
+        that declares it as its canonical URL (any page may declare any URL)."""
+        if not sources:
+            return None
+        seen = Article.filter(id__in=visible_article_ids(sources))
+        return (await seen.filter(url_key=key).first()
+                or await seen.filter(canonical_url=url).order_by("id").first())
 
     async def _deliveries(self, guild_id: int, story_id: int) -> list[TraceStep]:
         out = []

@@ -79,18 +79,21 @@ class AnalysisService:
                           *, idle_s: float = 30.0) -> None:
         """Analyse pending articles whenever ``wakeup`` is set (or every ``idle_s``) until ``stop``."""
         while not stop.is_set():
+            wakeup.clear()  # before the pass: a notice that arrives during it starts the next one at once
             try:
                 done = await self.process_pending(limit=self._batch_size * 4)
             except Exception:  # the database or a model failed: log, wait, try again
                 log.exception("analysis pass failed")
                 done = []
             if done and on_done is not None:
-                result = on_done(done)
-                if asyncio.iscoroutine(result):
-                    await result
+                try:
+                    result = on_done(done)
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception:  # a reporting edge failed: the articles are stored, the loop goes on
+                    log.exception("analysis report handler failed")
             if done:
                 continue  # more may be waiting
-            wakeup.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wakeup.wait())]
             await asyncio.wait(waiters, timeout=idle_s, return_when=asyncio.FIRST_COMPLETED)
             for w in waiters:

@@ -178,3 +178,28 @@ def _doc(article: Article):  # type: ignore[no-untyped-def]
     from summarizer.types import Document
 
     return Document(id=str(article.id), text=article.text, title=article.title)
+
+
+@pytest.mark.db
+async def test_a_failing_report_handler_does_not_stop_the_analysis_loop(db: str, language: Language) -> None:
+    import asyncio
+
+    first = (await _pair(1))[0]
+    service = _service(language)
+    stop, wakeup = asyncio.Event(), asyncio.Event()
+    reports: list[list[int]] = []
+
+    def on_done(done):  # type: ignore[no-untyped-def]
+        reports.append([d.article_id for d in done])
+        if len(reports) == 1:
+            second_added.set()
+            raise RuntimeError("the printer choked on a title")
+        stop.set()
+
+    second_added = asyncio.Event()
+    loop = asyncio.create_task(service.run_forever(stop, wakeup, on_done, idle_s=60))
+    await second_added.wait()
+    second = await _article("after", JOIN[1].a.lead, title=JOIN[1].a.title)
+    wakeup.set()
+    await asyncio.wait_for(loop, 120)
+    assert reports[0][0] == first.id and reports[-1] == [second.id]

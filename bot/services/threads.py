@@ -7,6 +7,7 @@ import re
 
 from bot.services.asking import AskService
 from bot.services.views import AnswerView
+from bot.storage.bounds import fit
 from bot.storage.models import Delivery, ThreadTurn
 
 HISTORY_TURNS = 3
@@ -30,7 +31,8 @@ class ThreadService:
         turns = await ThreadTurn.filter(thread_id=thread_id).order_by("-id").limit(HISTORY_TURNS)
         history = [(t.question, t.answer) for t in reversed(turns)]
         view = await self._asking.ask(guild_id, strip_mentions(question), story_ids=stories, history=history)
-        await ThreadTurn.create(guild_id=guild_id, thread_id=thread_id, question=view.question, answer=view.text,
-                                citations=[{"n": c.number, "url": c.article.url, "text": c.text[:500]}
-                                           for c in view.citations])
+        await ThreadTurn.create(**fit(ThreadTurn, guild_id=guild_id, thread_id=thread_id, question=view.question,
+                                      answer=view.text,
+                                      citations=[{"n": c.number, "url": c.article.url, "text": c.text[:500]}
+                                                 for c in view.citations]))
         return view

@@ -30,12 +30,13 @@ test: $(STAMP) ## Run the tests (SQLite; corpus tests need ../shared)
 test-pg: $(STAMP) ## Run the database tests on PostgreSQL (PG_TEST_URL, default the local server)
 	BRIEFBOT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
 
-bench: $(STAMP) ## Benchmarks: ingest, analysis, abstractive timing, memory, /brief and /actor latency, delivery rate, thread answers
+bench: $(STAMP) ## Benchmarks: ingest, analysis, abstractive timing, memory, /brief and /actor latency, delivery rate, thread answers, analyze on 1,000 hostile articles
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.analysis
 	$(BIN)/python -m bench.bench_abstractive
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.delivery
+	$(BIN)/python -m bench.hostile_analyze
 
 eval: $(STAMP) ## Quality figures on ../shared/eval: parsing, extraction, ROUGE vs Lead-3, entity F1, statements
 	$(BIN)/python -m bench.eval

@@ -6,31 +6,39 @@ import asyncio
 import functools
 import json
 import logging
+import os
 import signal
+import stat
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from bot.app import App, open_app
+from bot.batch import BatchReport, InputAborted, analysis_record, answer_record, document_of, read_records, run_batches
 from bot.errors import BriefbotError
 from bot.ingest.pipeline import PollReport
 from bot.services.analysis import AnalysedArticle
-from bot.services.sources import parse_opml
+from bot.presenters.common import every
+from bot.services.files import check_regular_file, read_capped
+from bot.services.sources import MAX_INTERVAL_S, MAX_OPML_BYTES
 from bot.settings import Settings
 from bot.storage import queries
 from bot.storage.db import upgrade
 
 log = logging.getLogger(__name__)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Markup is off: titles, URLs and errors come from feeds and users, and a `[/]` in them must print
+# as itself. Styling is applied with Text pieces (see `line`), never by parsing a string.
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 T = TypeVar("T")
 
 app = typer.Typer(
@@ -60,7 +68,7 @@ def command(fn: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., T]:
         except Exit as exc:
             raise typer.Exit(exc.code) from None
         except BriefbotError as exc:
-            err.print(f"[red]error:[/red] {exc}", markup=True)
+            err.print(line(("error:", "red"), f" {exc}"))
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("interrupted")
@@ -97,28 +105,34 @@ def main_callback(
 # -- rendering ---------------------------------------------------------------------------------
 
 
+def line(*parts: str | tuple[str, str]) -> Text:
+    """A line of plain pieces and (piece, style) pairs. The one way the CLI styles what it prints:
+    no piece is read as markup, so outside text prints as it is."""
+    return Text.assemble(*parts)
+
+
+def failure(name: str, reason: object) -> Text:
+    return line(("✗", "red"), f" {name}: {reason}")
+
+
 def print_report(report: PollReport, *, label: str | None = None) -> None:
     name = label or report.url
     if not report.ok:
         extra = " (source disabled)" if report.disabled else ""
-        err.print(f"[red]✗[/red] {name}: {report.error}{extra}", markup=True)
+        err.print(failure(name, f"{report.error}{extra}"))
         return
     if report.not_modified:
         out.print(f"· {name}: unchanged")
         return
-    out.print(f"[green]✓[/green] {name}: {len(report.new)} new, {report.duplicates} duplicate, {report.seen} seen", markup=True)
+    out.print(line(("✓", "green"), f" {name}: {len(report.new)} new, {report.duplicates} duplicate, {report.seen} seen"))
     for art in report.new:
-        held = "" if art.deliverable else " [dim](backlog, not delivered)[/dim]"
-        out.print(f"    [bold]{_escape(art.title or '(untitled)')}[/bold]{held}\n    {art.url}", markup=True)
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
+        held = ("", "") if art.deliverable else (" (backlog, not delivered)", "dim")
+        out.print(line("    ", (art.title or "(untitled)", "bold"), held, f"\n    {art.url}"))
 
 
 def progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True,
     )
 
@@ -212,8 +226,8 @@ async def run_local(ctx: App, *, demo: bool = True) -> None:
             await warm
         except Exception as exc:
             log.exception("loading the language models failed")
-            err.print(f"[red]error:[/red] the language models did not load ({exc}); articles are stored "
-                      "but not analysed", markup=True)
+            err.print(line(("error:", "red"), f" the language models did not load ({exc}); articles are "
+                           "stored but not analysed"))
             return
         await ctx.analysis.run_forever(stop, wakeup, print_briefings)
 
@@ -242,15 +256,15 @@ async def run_local(ctx: App, *, demo: bool = True) -> None:
 def print_briefings(done: list[AnalysedArticle]) -> None:
     for item in done:
         if item.error:
-            err.print(f"[red]✗[/red] analysis of {item.url} failed: {_escape(item.error)}", markup=True)
+            err.print(failure(f"analysis of {item.url}", "failed: " + item.error))
             continue
         if not item.deliverable:
             continue
         story = f"story {item.story_id}" + (" (joined an earlier report)" if item.story_joined else "")
         actors = ", ".join(item.actors[:6]) or "none found"
-        out.print(f"\n[bold]■ {_escape(item.title or '(untitled)')}[/bold]\n  {_escape(item.summary)}\n"
-                  f"  [dim]actors: {_escape(actors)} · {item.statements} statement(s) · {story}[/dim]\n"
-                  f"  [dim]{item.url}[/dim]", markup=True)
+        out.print(line("\n", (f"■ {item.title or '(untitled)'}", "bold"), f"\n  {item.summary}\n",
+                       (f"  actors: {actors} · {item.statements} statement(s) · {story}", "dim"), "\n",
+                       (f"  {item.url}", "dim")))
 
 
 @app.command()
@@ -288,16 +302,22 @@ async def ingest(
     """Ingest feeds or article pages once, by URL or saved file. A bad input does not stop the rest."""
     settings = load_settings()
     async with open_app(settings) as ctx:
-        results = await gather_with_progress("ingesting", [ctx.ingest.ingest(t, fetch_pages=pages) for t in targets])
+        results = await gather_with_progress("ingesting", [_ingest_one(ctx, t, pages) for t in targets])
     failed = 0
     for target, result in zip(targets, results, strict=True):
         if isinstance(result, PollReport):
             print_report(result, label=target)
         else:
-            err.print(f"[red]✗[/red] {target}: {result}", markup=True)
+            err.print(failure(target, result))
             failed += 1
     if failed:
         raise Exit(1)
+
+
+async def _ingest_one(ctx: App, target: str, pages: bool) -> PollReport:
+    if "://" not in target or target.startswith("file://"):  # a file: refuse a device or a huge one unread
+        check_regular_file(Path(target.removeprefix("file://")), ctx.settings.fetch_max_bytes)
+    return await ctx.ingest.ingest(target, fetch_pages=pages)
 
 
 @app.command()
@@ -320,7 +340,7 @@ async def articles(
     table = Table("id", "published", "source", "title", "via")
     for r in rows:
         when = (r.published_at or r.fetched_at).strftime("%Y-%m-%d %H:%M")
-        table.add_row(str(r.id), when, r.source, _escape(r.title or "(untitled)"), r.extraction)
+        table.add_row(str(r.id), when, r.source, r.title or "(untitled)", r.extraction)
     out.print(table)
 
 
@@ -331,14 +351,14 @@ async def articles(
 @command
 async def source_add(
     url: Annotated[str, typer.Argument(help="A feed (RSS, Atom, JSON Feed) or a web page.")],
-    interval: Annotated[int | None, typer.Option(help="Minutes between polls.", min=1)] = None,
+    interval: Annotated[int | None, typer.Option(help="Minutes between polls.", min=1, max=MAX_INTERVAL_S // 60)] = None,
 ) -> None:
     """Add a source; a page's feed is discovered, and its current items are stored without delivery."""
     async with open_app(load_settings()) as ctx:
-        with err.status(f"Fetching {url} ..."):
+        with err.status(Text(f"Fetching {url} ...")):
             added = await ctx.sources.add(url, interval_s=interval * 60 if interval else None)
     s = added.source
-    out.print(f"Added source {s.id}: {s.title or s.url} ({s.kind}, every {s.interval_s // 60} min)")
+    out.print(f"Added source {s.id}: {s.title or s.url} ({s.kind}, {every(s.interval_s)})")
     if s.site_url and s.url != url:
         out.print(f"  feed: {s.url}")
     print_report(added.first_poll, label="first poll")
@@ -359,9 +379,9 @@ async def source_list(as_json: Annotated[bool, typer.Option("--json")] = False) 
     table = Table("id", "status", "source", "articles", "last success", "failures", "last error")
     for r in rows:
         table.add_row(
-            str(r.id), r.status, _escape(r.title or r.url) + f"\n[dim]{r.url}[/dim]", str(r.articles),
+            str(r.id), r.status, line(r.title or r.url, "\n", (r.url, "dim")), str(r.articles),
             r.last_success_at.strftime("%Y-%m-%d %H:%M") if r.last_success_at else "never",
-            str(r.failure_count), _escape(r.disabled_reason or r.last_error or ""),
+            str(r.failure_count), r.disabled_reason or r.last_error or "",
         )
     out.print(table)
 
@@ -387,25 +407,19 @@ async def source_enable(ref: Annotated[str, typer.Argument(help="Source id or UR
 @source_app.command("import-opml")
 @command
 async def source_import_opml(file: Annotated[Path, typer.Argument(help="An OPML file.")]) -> None:
-    """Add every feed listed in an OPML file."""
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise BriefbotError(f"cannot read {file}: {exc.strerror or exc}") from exc
-    entries = parse_opml(data)
-    if not entries:
-        raise BriefbotError(f"{file} lists no feeds (no <outline xmlUrl=...>)")
+    """Add every feed listed in an OPML file (a few at a time, up to MAX_SOURCES_PER_GUILD)."""
+    data = read_capped(file, MAX_OPML_BYTES)
     async with open_app(load_settings()) as ctx:
-        results = await gather_with_progress("adding sources", [ctx.sources.add(e.url) for e in entries])
-    added = 0
-    for entry, result in zip(entries, results, strict=True):
-        if isinstance(result, BaseException):
-            err.print(f"[red]✗[/red] {entry.url}: {result}", markup=True)
-        else:
-            added += 1
-            out.print(f"[green]✓[/green] {result.source.id}: {result.source.title or result.source.url}", markup=True)
-    out.print(f"Imported {added} of {len(entries)} feeds.")
-    if added < len(entries):
+        with progress() as bar:
+            task = bar.add_task("adding sources", total=None)
+            result = await ctx.sources.import_opml(
+                data, on_progress=lambda done, total: bar.update(task, completed=done, total=total))
+    for sid, name in result.added:
+        out.print(line(("✓", "green"), f" {sid}: {name}"))
+    for url, reason in result.failed:
+        err.print(failure(url, reason))
+    out.print(f"Imported {len(result.added)} of {result.total} feeds.")
+    if len(result.added) < result.total:
         raise Exit(1)
 
 
@@ -430,42 +444,89 @@ async def source_export_opml(
 # -- language batch work (no database) ---------------------------------------------------------
 
 
-def _open_text(path: str, mode: str) -> Any:
+def _open_input(path: str) -> IO[bytes]:
     if path == "-":
-        return sys.stdin if mode == "r" else sys.stdout
+        return sys.stdin.buffer
     try:
-        return open(path, mode, encoding="utf-8")  # noqa: SIM115 - closed by the caller
+        return open(path, "rb")  # noqa: SIM115 - closed by the caller
     except OSError as exc:
         raise BriefbotError(f"cannot open {path}: {exc.strerror or exc}") from exc
 
 
+def _open_output(path: str, src: IO[bytes]) -> IO[bytes]:
+    """The output, refused when it is the input itself (by any name: a link, or stdin redirected
+    from it): opening it would empty the input before a line is read."""
+    if path == "-":
+        return sys.stdout.buffer
+    try:
+        target = os.stat(path)
+    except OSError:
+        target = None
+    if target is not None and stat.S_ISREG(target.st_mode):
+        source = os.fstat(src.fileno())
+        if (source.st_dev, source.st_ino) == (target.st_dev, target.st_ino):
+            raise BriefbotError(f"{path} is the input; write the output to another file")
+    try:
+        return open(path, "wb")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise BriefbotError(f"cannot open {path}: {exc.strerror or exc}") from exc
+
+
+def _count_lines(src: IO[bytes]) -> int | None:
+    """Lines in a seekable input (for the progress bar), read a block at a time; None for a pipe."""
+    if not src.seekable():
+        return None
+    count, last = 0, b"\n"
+    while block := src.read(1024 * 1024):
+        count += block.count(b"\n")
+        last = block[-1:]
+    src.seek(0)
+    return count + (last != b"\n")
+
+
 def _batch(input_path: str, output_path: str, required: tuple[str, ...],
            process: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]], label: str) -> None:
-    from bot.batch import read_records, run_batches
-    from bot.language import build_language
-
-    language = build_language(load_settings())
-    src, dst = _open_text(input_path, "r"), _open_text(output_path, "w")
+    """Run ``process`` over a JSON Lines input: bad lines are reported by number, the rest go on;
+    the exit status is 1 when any line was bad, or (one line on stderr) the input can't be used."""
     try:
-        with err.status("Loading models ..."):
-            language.warm_up()
-        total = None
-        if src is not sys.stdin:
-            total = sum(1 for line in src if line.strip())
-            src.seek(0)
-        with progress() as bar:
-            task = bar.add_task(label, total=total)
-            report = run_batches(read_records(src, required), dst, lambda batch: process(language, batch),
-                                 on_progress=lambda n: bar.advance(task, n))
-    finally:
-        for f in (src, dst):
-            if f not in (sys.stdin, sys.stdout):
-                f.close()
+        report = _run_batch(input_path, output_path, required, process, label)
+    except BriefbotError as exc:
+        err.print(line(("error:", "red"), f" {exc}"))
+        raise typer.Exit(1) from None
     for bad in report.bad:
-        err.print(f"[red]✗[/red] line {bad.line}: {bad.reason}", markup=True)
+        err.print(failure(f"line {bad.line}", bad.reason))
     err.print(f"{report.written} written, {len(report.bad)} bad line(s)")
     if report.bad:
         raise typer.Exit(1)
+
+
+def _run_batch(input_path: str, output_path: str, required: tuple[str, ...],
+               process: Callable[[Any, list[dict[str, Any]]], list[dict[str, Any]]], label: str) -> BatchReport:
+    from bot.language import build_language
+    from summarizer.analyzer import MAX_CHARS
+
+    language = build_language(load_settings())
+    src = _open_input(input_path)
+    try:
+        dst = _open_output(output_path, src)
+    except BriefbotError:
+        if src is not sys.stdin.buffer:
+            src.close()
+        raise
+    try:
+        with err.status("Loading models ..."):
+            language.warm_up()
+        total = _count_lines(src)
+        with progress() as bar:
+            task = bar.add_task(label, total=total)
+            return run_batches(read_records(src, required, max_chars=MAX_CHARS), dst,
+                                 lambda batch: process(language, batch), on_progress=lambda n: bar.advance(task, n))
+    except InputAborted as exc:
+        raise BriefbotError(str(exc)) from None
+    finally:
+        for f in (src, dst):
+            if f not in (sys.stdin.buffer, sys.stdout.buffer):
+                f.close()
 
 
 @app.command()
@@ -474,17 +535,11 @@ def analyze(
     output_path: Annotated[str, typer.Option("--output", "-o", help="JSON Lines of analyses; - for stdout.")],
 ) -> None:
     """Summary, actors and statements for each document of a JSON Lines file."""
-    from bot.batch import analysis_record, document_of
-
     def process(language: Any, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         docs = [document_of(r) for r in batch]
         return [analysis_record(d.id, a) for d, a in zip(docs, language.analyzer.run_many(docs), strict=True)]
 
-    try:
-        _batch(input_path, output_path, ("id", "text"), process, "analysing")
-    except BriefbotError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True)
-        raise typer.Exit(1) from None
+    _batch(input_path, output_path, ("id", "text"), process, "analysing")
 
 
 @app.command()
@@ -493,16 +548,10 @@ def ask(
     output_path: Annotated[str, typer.Option("--output", "-o", help="JSON Lines of answers; - for stdout.")],
 ) -> None:
     """Answer each question from its text, with citations, or say the text does not answer it."""
-    from bot.batch import answer_record, document_of
-
     def process(language: Any, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [answer_record(r["id"], language.answerer.run(r["question"], [document_of(r)])) for r in batch]
 
-    try:
-        _batch(input_path, output_path, ("id", "text", "question"), process, "answering")
-    except BriefbotError as exc:
-        err.print(f"[red]error:[/red] {exc}", markup=True)
-        raise typer.Exit(1) from None
+    _batch(input_path, output_path, ("id", "text", "question"), process, "answering")
 
 
 @db_app.command("upgrade")

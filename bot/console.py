@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 from bot.app import App
 from bot.errors import BriefbotError, InvalidInputError
@@ -24,6 +24,12 @@ from bot.presenters.sources import present_opml_import, present_source_added, pr
 from bot.presenters.statements import present_statements
 from bot.presenters.text import render_text
 from bot.presenters.why import present_why
+from bot.services.files import read_capped
+from bot.services.sources import MAX_OPML_BYTES
+
+MAX_LINE_BYTES = 64 * 1024  # one console line; longer ones are cut here (no command needs more)
+MAX_PAGE = 100_000
+MAX_DISCORD_ID = 2**63 - 1
 
 HELP = """Commands (the same as the Discord slash commands):
   brief [TOPIC] [--since 24h]          the latest stories, overall or on a topic
@@ -41,6 +47,14 @@ HELP = """Commands (the same as the Discord slash commands):
   digest ID|TOPIC                      preview a subscription's next digest
   poll                                 poll every source now
   help, quit"""
+
+
+def number(name: str, value: str, high: int, *, low: int = 0) -> int:
+    """An option's whole number, ``low`` to ``high`` (ASCII digits only: no overflow, no ``²``)."""
+    digits = value.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(high)) or not low <= int(digits) <= high:
+        raise InvalidInputError(f"--{name} takes a number from {low} to {high}")
+    return int(digits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,14 +180,12 @@ class ConsoleSession:
         p = parse(rest, ("topic", "since", "page"))
         if not p.words:
             raise InvalidInputError("usage: statements NAME [--topic T] [--since 3d] [--page N]")
-        page = p.options.get("page", "1")
-        if not page.isdigit() or int(page) < 1:
-            raise InvalidInputError("--page takes a page number: 1, 2, ...")
+        page = number("page", p.options.get("page", "1"), MAX_PAGE, low=1)
         await self.analyse_pending()
         if p.options.get("topic"):
             await self.models()
         result = await self.app.actors.statements(self.guild_id, " ".join(p.words), topic=p.options.get("topic"),
-                                                  since=p.options.get("since"), page=int(page) - 1)
+                                                  since=p.options.get("since"), page=page - 1)
         return present_statements(result, custom_id_prefix="page")
 
     async def ask(self, rest: str) -> Reply:
@@ -194,12 +206,9 @@ class ConsoleSession:
         p = parse(rest, ("mode", "keywords", "min-sources", "time", "timezone", "cap", "channel"))
         if not p.words:
             raise InvalidInputError("usage: subscribe TOPIC [--mode daily] [--keywords ...] (help shows all)")
-        numbers = {}
-        for name, default in (("min-sources", "1"), ("cap", "10"), ("channel", "0")):
-            value = p.options.get(name, default)
-            if not value.isdigit():
-                raise InvalidInputError(f"--{name} takes a number")
-            numbers[name] = int(value)
+        numbers = {name: number(name, p.options.get(name, default), high)
+                   for name, default, high in (("min-sources", "1", 20), ("cap", "10", 60),
+                                               ("channel", "0", MAX_DISCORD_ID))}
         sub = await self.app.subscriptions.subscribe(
             self.guild_id, numbers["channel"], " ".join(p.words), mode=p.options.get("mode", "realtime"),
             keywords=p.options.get("keywords"), min_sources=numbers["min-sources"], time_of_day=p.options.get("time"),
@@ -248,11 +257,7 @@ class ConsoleSession:
         if action == "remove" and len(args) == 1:
             return present_source_removed(await self.app.sources.remove(args[0], guild_id=self.guild_id))
         if action == "import-opml" and len(args) == 1:
-            path = Path(args[0]).expanduser()
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from None
+            data = read_capped(Path(args[0]).expanduser(), MAX_OPML_BYTES)
 
             def progress(done: int, total: int) -> None:
                 if done == total or done % 10 == 0:
@@ -274,10 +279,23 @@ async def run_console(app: App, *, stdin: TextIO = sys.stdin, out: TextIO = sys.
         if interactive:
             out.write("briefbot> ")
             out.flush()
-        line = await asyncio.to_thread(stdin.readline)
-        if not line:
+        line = await asyncio.to_thread(read_line, stdin)
+        if line is None:
             break
         if not interactive:
             session.show(f"> {line.strip()}")
         if not await session.handle(line):
             break
+
+
+def read_line(stdin: TextIO) -> str | None:
+    """The next line, at most MAX_LINE_BYTES of it (the rest is dropped), or None at the end.
+    Bytes that are not UTF-8 become U+FFFD instead of ending the session."""
+    raw: IO[bytes] | None = getattr(stdin, "buffer", None)
+    source: IO[bytes] | IO[str] = raw if raw is not None else stdin
+    first = rest = source.readline(MAX_LINE_BYTES)
+    while rest and rest[-1:] not in ("\n", b"\n"):  # drop the rest of an overlong line
+        rest = source.readline(MAX_LINE_BYTES)
+    if not first:
+        return None
+    return first.decode("utf-8", "replace") if isinstance(first, bytes) else first

@@ -14,6 +14,14 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def every(seconds: int) -> str:
+    """A polling interval: ``every 30 s``, ``every 90 s``, ``every 10 min``, ``every 2 h``."""
+    if seconds < 60 or seconds % 60:
+        return f"every {seconds} s"
+    minutes = seconds // 60
+    return f"every {minutes // 60} h" if minutes % 60 == 0 else f"every {minutes} min"
+
+
 def when(dt: datetime | None) -> str:
     """``2024-05-01 14:30 UTC`` (plain text, for footers)."""
     return utc(dt).strftime("%Y-%m-%d %H:%M UTC") if dt else "never"

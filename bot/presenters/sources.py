@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.presenters.common import plural, stamp
+from bot.presenters.common import every, plural, stamp
 from bot.presenters.message import (
     CONTENT_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -30,10 +30,6 @@ if TYPE_CHECKING:
 
 ADD_HINT = "Add one with `/source add url`."
 _ORDER = {"disabled": 0, "failing": 1, "new": 2, "ok": 3}
-
-
-def _every(seconds: int) -> str:
-    return f"every {seconds // 60} min" if seconds >= 60 else f"every {seconds} s"
 
 
 def present_sources(rows: Sequence[SourceHealth]) -> Reply:
@@ -70,7 +66,7 @@ def _source_line(r: SourceHealth) -> str:
 def present_source_added(added: AddedSource) -> Reply:
     s, poll = added.source, added.first_poll
     name = truncate(one_line(s.title or "") or s.url, 120)
-    lines = [f"Added source **{s.id}**: {link(name, s.site_url or s.url)} ({s.kind}, {_every(s.interval_s)})."]
+    lines = [f"Added source **{s.id}**: {link(name, s.site_url or s.url)} ({s.kind}, {every(s.interval_s)})."]
     if s.site_url and s.site_url != s.url:
         lines.append(f"Feed: {url_text(s.url)}")
     if not poll.ok:

@@ -18,14 +18,17 @@ REPORT = (
 )
 
 
-async def briefbot(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+async def briefbot(*args: str, stdin: bytes | None = None, stdin_file: Path | None = None,
+                   timeout: float = 120) -> tuple[int, str, str]:
+    """Run the command; ``stdin`` is piped in, or ``stdin_file`` redirected (``< FILE``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
     env["MODEL_THREADS"] = "1"
-    proc = await asyncio.create_subprocess_exec(
-        BRIEFBOT, *args, env=env, stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(stdin), timeout=120)
+    with open(stdin_file, "rb") if stdin_file else open(os.devnull, "rb") as redirected:
+        proc = await asyncio.create_subprocess_exec(
+            BRIEFBOT, *args, env=env, stdin=asyncio.subprocess.PIPE if stdin is not None else redirected,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(stdin), timeout=timeout)
     return proc.returncode or 0, out.decode(), err.decode()
 
 

@@ -11,11 +11,12 @@ from tests.support.feedserver import FeedServer
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "demo-feed.xml"
 
 
-async def console(env: dict[str, str], script: str, *args: str) -> tuple[int, str, str]:
+async def console(env: dict[str, str], script: str | bytes, *args: str) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
         BRIEFBOT, "console", *args, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(script.encode()), timeout=120)
+    data = script.encode() if isinstance(script, str) else script
+    out, err = await asyncio.wait_for(proc.communicate(data), timeout=120)
     return proc.returncode or 0, out.decode(), err.decode()
 
 

@@ -189,7 +189,10 @@ async def console(
     from bot.console import run_console
 
     if charts is not None:
-        charts.mkdir(parents=True, exist_ok=True)
+        try:
+            charts.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BriefbotError(f"cannot use {charts} for charts: {exc.strerror or exc}") from None
     async with open_app(load_settings()) as ctx:
         await run_console(ctx, chart_dir=charts)
 

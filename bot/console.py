@@ -4,6 +4,7 @@ rendered as text. For trying Briefbot without a Discord application, and for scr
 from __future__ import annotations
 
 import asyncio
+import logging
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,8 @@ from bot.presenters.text import render_text
 from bot.presenters.why import present_why
 from bot.services.files import read_capped
 from bot.services.sources import MAX_OPML_BYTES
+
+log = logging.getLogger(__name__)
 
 MAX_LINE_BYTES = 64 * 1024  # one console line; longer ones are cut here (no command needs more)
 MAX_PAGE = 100_000
@@ -135,6 +138,9 @@ class ConsoleSession:
             self.show(await handler(rest))
         except BriefbotError as exc:
             self.show(f"error: {exc}")
+        except Exception as exc:  # a bug in one command: report it, the session goes on
+            log.debug("console command %r failed", name, exc_info=True)
+            self.show(f"error: {name} failed ({type(exc).__name__}); run `briefbot -v console` for details")
         return True
 
     async def models(self) -> None:
@@ -172,7 +178,10 @@ class ConsoleSession:
         if self.chart_dir is not None:
             for f in reply.files:
                 path = self.chart_dir / f.filename
-                path.write_bytes(f.data)
+                try:
+                    path.write_bytes(f.data)
+                except OSError as exc:
+                    raise InvalidInputError(f"cannot save the chart to {path}: {exc.strerror or exc}") from None
                 self.show(f"(chart saved to {path})")
         return reply
 

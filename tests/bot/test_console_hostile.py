@@ -4,6 +4,7 @@ line parser is fuzzed."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -13,9 +14,11 @@ from bot.console import Parsed, number, parse
 from bot.errors import InvalidInputError
 from tests.bot.test_cli import cli, cli_env, publish, server  # noqa: F401 - fixtures
 from tests.bot.test_console import console, section
+from tests.support.content import Item, rss
 from tests.support.feedserver import FeedServer
 
 FUZZ_EXAMPLES = 1500
+T0 = datetime(2026, 11, 20, 9, tzinfo=UTC)
 HUGE = "9" * 25
 
 
@@ -79,3 +82,17 @@ def test_fuzz_parse_gives_words_and_options_or_a_clear_error(line: str) -> None:
             assert 1 <= number("page", value, 100_000, low=1) <= 100_000
         except InvalidInputError:
             pass
+
+
+async def test_ask_over_a_stopword_article_and_a_bad_charts_folder(cli_env: dict[str, str], tmp_path: Path) -> None:
+    """The only article reads "It is what it is.": `ask` answers or says the sources don't; a
+    --charts path that is a file is one error line, not a traceback."""
+    saved = tmp_path / "feed.xml"
+    saved.write_bytes(rss("plain", [Item("only", "It is", "https://plain.example/only", T0, "It is what it is.")]))
+    code, _, err = await cli(cli_env, "ingest", "--no-pages", str(saved))
+    assert code == 0, err
+    code, out, err = await console(cli_env, "ask What is it?\nask , , ,\nbrief\n")
+    assert code == 0 and "Traceback" not in out + err, err
+    assert "error:" not in section(out, "ask What is it?") and "It is" in section(out, "brief")
+    code, _, err = await cli(cli_env, "console", "--charts", str(saved))
+    assert code == 1 and "cannot use" in err and "Traceback" not in err

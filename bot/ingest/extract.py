@@ -18,6 +18,7 @@ import lxml.html
 import trafilatura
 from trafilatura.utils import load_html
 
+from bot.ingest import limits
 from bot.ingest.types import ExtractedPage
 
 __all__ = ["decode_html", "extract_page", "html_to_text"]
@@ -296,11 +297,12 @@ def extract_page(html: bytes | str, url: str) -> ExtractedPage | None:
     main = "\n\n".join(line for line in lines if line)
     if not main:
         return None
+    # Every field clean and bounded (see bot.ingest.limits), like a parsed feed's.
     return ExtractedPage(
-        text=main,
-        title=_clean(getattr(doc, "title", None)),
-        author=_clean(getattr(doc, "author", None)),
+        text=limits.display(main, limits.MAX_TEXT_CHARS) or "",
+        title=limits.display(_clean(getattr(doc, "title", None)), limits.MAX_TITLE_CHARS),
+        author=limits.display(_clean(getattr(doc, "author", None)), limits.MAX_AUTHOR_CHARS),
         published=_parse_date(getattr(doc, "date", None)),
-        canonical_url=canonical,
+        canonical_url=limits.url(canonical),
         language=_norm_lang(getattr(doc, "language", None)) or language,
     )

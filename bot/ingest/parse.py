@@ -6,6 +6,7 @@ support, so JSON Feed is parsed here with :mod:`json`.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -19,6 +20,7 @@ import lxml.etree
 import lxml.html
 
 from bot.errors import ParseError
+from bot.ingest import limits
 from bot.ingest.extract import html_to_text
 from bot.ingest.types import FeedItem, ParsedFeed
 
@@ -57,7 +59,7 @@ _SAFE_ENTITY_RE = re.compile(
     rb"""<!ENTITY\s+([A-Za-z_][\w.-]*)\s+(?:"([^"&%<]{0,64}|&\#x?[0-9A-Fa-f]{1,8};)"|'([^'&%<]{0,64}|&\#x?[0-9A-Fa-f]{1,8};)')\s*>"""
 )
 _PROLOG_BYTES = 64 * 1024  # a DOCTYPE further in is not in the prolog
-MAX_TITLE_CHARS = 1000
+MAX_TITLE_CHARS = limits.MAX_TITLE_CHARS
 # C0/C1 controls other than whitespace: illegal in XML 1.0, junk in a title.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -139,8 +141,7 @@ def _plain(value: str | None, detail: Any = None) -> str | None:
             ctype = ""
     if "html" in ctype or ("<" in value and ">" in value and not ctype.startswith("text/plain")):
         value = html_to_text(value)
-    value = _clean_line(value)
-    return value[:MAX_TITLE_CHARS].rstrip() if value else None
+    return _clean_line(value)  # cut to MAX_TITLE_CHARS, with a marker, by _bounded
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:
@@ -381,14 +382,37 @@ def parse_feed(body: bytes, *, url: str | None = None, content_type: str | None 
         head = _ascii_head(body)
         media, _ = _media_type(content_type)
         if _looks_like_json(head, media):
-            return _parse_json_feed(body, url)
+            return _bounded(_parse_json_feed(body, url))
         if looks_like_html(body, content_type):
             raise ParseError("This is an HTML page, not a feed.")
-        return _parse_xml_feed(body, url, content_type)
+        return _bounded(_parse_xml_feed(body, url, content_type))
     except ParseError:
         raise
     except Exception as exc:  # noqa: BLE001 - never let parser bugs escape on hostile bytes
         raise ParseError(f"This feed could not be parsed ({type(exc).__name__}).") from exc
+
+
+def _bounded_item(item: FeedItem) -> FeedItem:
+    return dataclasses.replace(
+        item,
+        guid=limits.guid(item.guid),
+        link=limits.url(item.link),
+        title=limits.display(item.title, limits.MAX_TITLE_CHARS),
+        summary=limits.display(item.summary, limits.MAX_TEXT_CHARS),
+        content=limits.display(item.content, limits.MAX_TEXT_CHARS),
+        author=limits.display(item.author, limits.MAX_AUTHOR_CHARS),
+    )
+
+
+def _bounded(feed: ParsedFeed) -> ParsedFeed:
+    """``feed`` with every string clean and within its bound (see :mod:`bot.ingest.limits`)."""
+    return ParsedFeed(
+        kind=feed.kind,
+        title=limits.display(feed.title, limits.MAX_TITLE_CHARS),
+        link=limits.url(feed.link),
+        items=[_bounded_item(item) for item in feed.items],
+        warning=limits.display(feed.warning, limits.MAX_WARNING_CHARS),
+    )
 
 
 def _defuse_dtd(body: bytes) -> bytes:

@@ -10,18 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from bot.errors import BriefbotError, FetchError, ParseError
 from bot.ingest.extract import html_to_text
 from bot.ingest.fetch import Fetcher
 from bot.ingest.parse import discover_feeds, looks_like_html
+from bot.ingest.store import ArticleStore, Candidate, Stored, chunked, known_item_keys, sighted_url_keys
 from bot.ingest.types import ExtractedPage, FeedItem, FetchResult, ParsedFeed
 from bot.ingest.urls import content_hash, normalize_url
 from bot.ingest.workers import CpuPool
 from bot.settings import Settings
-from bot.storage.models import Article, ArticleSighting, PipelineEvent, Source
+from bot.storage.bounds import cut, fit_instance, limit_of
+from bot.storage.models import Article, ArticleSighting, Source
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +29,7 @@ FEED_ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, text/html;q=0.7, */*;q=0.5"
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-MIN_HASHED_TEXT = 200  # shorter texts are too generic to dedupe by content
+HELD_BACK_POLL_S = 60  # the next poll of a source whose items did not all fit in this one
 _HEALTH_FIELDS = ("failure_count", "last_polled_at", "last_success_at", "next_poll_at")
 
 
@@ -72,6 +71,8 @@ class PollReport:
     new: list[NewArticle] = field(default_factory=list)
     duplicates: int = 0
     seen: int = 0
+    failed: int = 0  # items that could not be stored (each has a failed event)
+    held_back: int = 0  # new items left for the next poll (over MAX_NEW_ITEMS_PER_POLL)
 
 
 @dataclass(slots=True)
@@ -103,6 +104,7 @@ class Ingestor:
         self._pool = pool
         self._clock = clock
         self._rng = rng or random.Random()
+        self._store = ArticleStore(clock)
 
     # -- classification -------------------------------------------------------------------
 
@@ -152,7 +154,7 @@ class Ingestor:
                     feed = await self._pool.parse_feed(fetched.body, fetched.final_url, fetched.content_type)
                 await self._ingest_feed(source, feed, report, pages)
                 if feed.title and not source.title:
-                    source.title = feed.title[:512]
+                    source.title = feed.title
         except (BriefbotError, asyncio.TimeoutError) as exc:
             retry_after = exc.retry_after if isinstance(exc, FetchError) else None
             await self._record_failure(source, str(exc) or exc.__class__.__name__, retry_after, report)
@@ -161,122 +163,93 @@ class Ingestor:
             log.exception("poll of source %s failed unexpectedly", source.id)
             await self._record_failure(source, f"internal error: {exc.__class__.__name__}", None, report)
             return report
-        await self._record_success(source, fetched)
+        await self._record_success(source, fetched, report)
         return report
 
     async def _ingest_feed(self, source: Source, feed: ParsedFeed, report: PollReport, pages: bool) -> None:
-        items = [item for item in feed.items if item.link or item.guid]
+        items: dict[str, FeedItem] = {}  # by item key, first occurrence wins
+        for item in feed.items:
+            if item.link or item.guid:
+                items.setdefault(key_of(item.guid or item.link or ""), item)
         if feed.warning and not items:
             raise ParseError(f"malformed feed: {feed.warning}")
-        keys = [key_of(item.guid or item.link or "") for item in items]
-        known = set(
-            await ArticleSighting.filter(source_id=source.id, item_key__in=keys).values_list("item_key", flat=True)
-        )
-        fresh = [(k, it) for k, it in zip(keys, items, strict=True) if k not in known]
-        report.seen = len(items) - len(fresh)
-        # Feeds list newest first; on the first run only the newest `backfill_items` are deliverable.
-        order = sorted(range(len(fresh)), key=lambda i: _sort_key(fresh[i][1]), reverse=True)
-        backfill = set(order[: self._settings.backfill_items])
-        tasks = [
-            self._ingest_item(source, k, it, deliverable=source.primed or i in backfill, report=report, pages=pages)
-            for i, (k, it) in enumerate(fresh)
-        ]
-        await asyncio.gather(*tasks)
+        known = await known_item_keys(source.id, list(items))
+        # Feeds list newest first; newest first here too. On a source's first poll only the newest
+        # `backfill_items` are deliverable; beyond `max_new_items_per_poll`, items wait for the next poll.
+        unseen = sorted(((k, it) for k, it in items.items() if k not in known),
+                        key=lambda pair: _sort_key(pair[1]), reverse=True)
+        fresh, again = await self._fresh(source, unseen, self._settings.max_new_items_per_poll)
+        report.seen = len(items) - len(unseen) + again
+        report.held_back = len(unseen) - again - len(fresh)
+        backfill = self._settings.backfill_items if not (source.primed or known) else 0
+        await asyncio.gather(*(
+            self._ingest_item(source, key, it, deliverable=source.primed or rank < backfill, report=report,
+                              pages=pages)
+            for rank, (key, it) in enumerate(fresh)
+        ))
+
+    @staticmethod
+    async def _fresh(
+        source: Source, unseen: list[tuple[str, FeedItem]], cap: int
+    ) -> tuple[list[tuple[str, _Item]], int]:
+        """Up to ``cap`` of ``unseen`` that are new to the source, and how many of those looked at were not.
+
+        An item seen before under another GUID or tracking suffix is not new: its URL leads to an article
+        this source found already. Only as many items are looked at as it takes to find ``cap`` new ones.
+        """
+        fresh: list[tuple[str, _Item]] = []
+        again = 0
+        for part in chunked(unseen):
+            if len(fresh) >= cap:
+                break
+            candidates = [(key, _Item.of(item, _link_of(source, key, item))) for key, item in part]
+            sighted = await sighted_url_keys(source.id, [it.url_key for _, it in candidates])
+            for key, it in candidates:
+                if it.url_key in sighted:
+                    again += 1
+                elif len(fresh) < cap:
+                    fresh.append((key, it))
+        return fresh, again
 
     async def _ingest_item(
-        self, source: Source, item_key: str, item: FeedItem, *, deliverable: bool, report: PollReport, pages: bool
+        self, source: Source, item_key: str, it: _Item, *, deliverable: bool, report: PollReport, pages: bool
     ) -> None:
-        link = item.link or (item.guid if _is_http(item.guid) else None)
-        if link is None:
-            # No page to fetch: the feed's own text is all there is, keyed by the GUID.
-            link = f"urn:briefbot:{source.id}:{item_key}"
-        ukey = url_key(link)
-        existing = await Article.get_or_none(url_key=ukey).only("id")
-        if existing is not None:
-            await self._sight(source, existing.id, item_key)
-            await _event(ukey, link, source, existing.id, "dedupe", "duplicate-url", "already stored")
-            report.duplicates += 1
-            return
-        page: ExtractedPage | None = None
-        events: list[tuple[str, str, str]] = []
-        if pages and _is_http(link):
-            try:
-                fetched = await self._fetcher.fetch(link, accept=PAGE_ACCEPT)
-                events.append(("fetch", "ok", f"HTTP {fetched.status}, {len(fetched.body)} bytes"))
-                if looks_like_html(fetched.body, fetched.content_type):
-                    page = await self._pool.extract_page(fetched.body, fetched.final_url)
-                    if page is None:
-                        events.append(("extract", "empty", "no main text found in the page"))
-            except BriefbotError as exc:
-                events.append(("fetch", "failed", str(exc)))
-        await self._store(source, item_key, ukey, link, item, page, deliverable, events, report)
-
-    async def _store(
-        self,
-        source: Source,
-        item_key: str,
-        ukey: str,
-        link: str,
-        item: FeedItem,
-        page: ExtractedPage | None,
-        deliverable: bool,
-        events: list[tuple[str, str, str]],
-        report: PollReport,
-    ) -> None:
-        if page is not None and page.text.strip():
-            text, extraction = page.text, "page"
-        elif item.content and html_to_text(item.content).strip():
-            text, extraction = html_to_text(item.content), "feed-content"
-        elif item.summary and html_to_text(item.summary).strip():
-            text, extraction = html_to_text(item.summary), "feed-summary"
-        else:
-            text, extraction = "", "title-only"
-        events.append(("extract", extraction, f"{len(text)} characters"))
-        title = (page.title if page and page.title else None) or item.title
-        chash = content_hash(title, text)
-        if len(text) >= MIN_HASHED_TEXT:
-            twin = await Article.get_or_none(content_hash=chash).only("id")
-            if twin is not None:
-                await self._sight(source, twin.id, item_key)
-                await _event(ukey, link, source, twin.id, "dedupe", "duplicate-content", "same text as another URL")
+        """Fetch, extract and store one item. Its failure is recorded for it alone: the feed goes on."""
+        try:
+            found = await self._store.twin(it.url_key, None)
+            if found is not None:
+                await self._store.duplicate(source, item_key, it.url_key, it.link, found)
                 report.duplicates += 1
                 return
-        now = self._clock()
-        try:
-            async with in_transaction():
-                article = await Article.create(
-                    source_id=source.id,
-                    url=link[:2048],
-                    url_key=ukey,
-                    canonical_url=(page.canonical_url[:2048] if page and page.canonical_url else None),
-                    guid=(item.guid[:1024] if item.guid else None),
-                    content_hash=chash,
-                    title=(title[:1024] if title else None),
-                    author=((page.author if page and page.author else item.author) or None),
-                    published_at=(page.published if page and page.published else item.published),
-                    language=(page.language[:16] if page and page.language else None),
-                    text=text,
-                    extraction=extraction,
-                    fetched_at=now,
-                    deliverable=deliverable,
-                )
-                await ArticleSighting.create(source_id=source.id, article_id=article.id, item_key=item_key, seen_at=now)
-                await PipelineEvent.bulk_create(
-                    [
-                        PipelineEvent(url_key=ukey, url=link[:2048], source_id=source.id, article_id=article.id,
-                                      stage=stage, outcome=outcome, detail=detail)
-                        for stage, outcome, detail in [*events, ("dedupe", "new", "stored")]
-                    ]
-                )
-        except IntegrityError:
-            # Another source stored the same URL a moment ago: it is a duplicate now.
-            twin = await Article.get_or_none(url_key=ukey).only("id")
-            if twin is None:
-                raise
-            await self._sight(source, twin.id, item_key)
+            page: ExtractedPage | None = None
+            events: list[tuple[str, str, str]] = []
+            if pages and _is_http(it.link):
+                try:
+                    fetched = await self._fetcher.fetch(it.link, accept=PAGE_ACCEPT)
+                    events.append(("fetch", "ok", f"HTTP {fetched.status}, {len(fetched.body)} bytes"))
+                    if looks_like_html(fetched.body, fetched.content_type):
+                        page = await self._pool.extract_page(fetched.body, fetched.final_url)
+                        if page is None:
+                            events.append(("extract", "empty", "no main text found in the page"))
+                except BriefbotError as exc:
+                    events.append(("fetch", "failed", str(exc)))
+            candidate = _candidate(source, item_key, it, page, deliverable, events)
+            self._count(report, candidate, await self._store.store(candidate))
+        except Exception as exc:  # one item's fault (or a library's bug on it): record it, the rest go on
+            if isinstance(exc, BriefbotError):
+                log.info("item %s of source %s not stored: %s", it.link, source.id, exc)
+            else:
+                log.exception("item %s of source %s failed unexpectedly", it.link, source.id)
+            report.failed += 1
+            await self._store.failed(source, it.url_key, it.link, f"{exc.__class__.__name__}: {exc}")
+
+    @staticmethod
+    def _count(report: PollReport, candidate: Candidate, stored: Stored) -> None:
+        if stored.outcome == "new":
+            report.new.append(NewArticle(stored.article_id, candidate.title, candidate.url, candidate.deliverable,
+                                         candidate.extraction))
+        else:
             report.duplicates += 1
-            return
-        report.new.append(NewArticle(article.id, article.title, link, deliverable, extraction))
 
     async def _ingest_page_source(self, source: Source, fetched: FetchResult, report: PollReport) -> None:
         page = await self._pool.extract_page(fetched.body, fetched.final_url)
@@ -291,25 +264,13 @@ class Ingestor:
         if await ArticleSighting.exists(source_id=source.id, item_key=item_key):
             report.seen = 1
             return
-        ukey = url_key(link)
-        existing = await Article.get_or_none(url_key=ukey).only("id")
-        if existing is not None:
-            await self._sight(source, existing.id, item_key)
-            report.duplicates += 1
-            return
         events = [("fetch", "ok", f"HTTP {fetched.status}, {len(fetched.body)} bytes")]
-        await self._store(source, item_key, ukey, link, item, page, source.primed, events, report)
+        candidate = _candidate(source, item_key, _Item.of(item, link), page, source.primed, events)
+        self._count(report, candidate, await self._store.store(candidate))
 
-    async def _sight(self, source: Source, article_id: int, item_key: str) -> None:
-        try:
-            await ArticleSighting.create(source_id=source.id, article_id=article_id, item_key=item_key, seen_at=self._clock())
-        except IntegrityError:
-            return  # seen already (a concurrent poll of the same source)
-        # another source (maybe another server's) has it now: route it again for that source's
-        # subscriptions (the outbox keys make a second routing harmless for the others), unless this
-        # is the source's first poll, whose items are backlog, not news
-        if source.primed:
-            await Article.filter(id=article_id, routed_at__not_isnull=True).update(routed_at=None)
+    async def _sight(self, source: Source, article_id: int, item_key: str) -> bool:
+        # TODO(lead): tests/bot/delivery/test_delivery.py calls this; use ArticleStore(clock).sight there
+        return await ArticleStore(self._clock).sight(source, article_id, item_key)
 
     # -- health ------------------------------------------------------------------------------
 
@@ -317,15 +278,22 @@ class Ingestor:
         j = self._settings.poll_jitter
         return timedelta(seconds=seconds * (1 + self._rng.uniform(-j, j)))
 
-    async def _record_success(self, source: Source, fetched: FetchResult) -> None:
+    async def _record_success(self, source: Source, fetched: FetchResult, report: PollReport) -> None:
         now = self._clock()
-        source.etag = fetched.etag[:512] if fetched.etag else None
-        source.last_modified = fetched.last_modified[:128] if fetched.last_modified else None
         source.last_polled_at = now
         source.last_success_at = now
         source.failure_count = 0
-        source.primed = True
-        source.next_poll_at = now + self._jittered(source.interval_s)
+        if report.held_back:
+            # Items wait for the next poll: soon, and a full fetch (a 304 would hide them). The source
+            # stays unprimed until its backlog is read, so the backlog is never delivered as news.
+            source.etag = source.last_modified = None
+            source.next_poll_at = now + self._jittered(min(source.interval_s, HELD_BACK_POLL_S))
+        else:
+            source.etag = _validator(Source, "etag", fetched.etag)
+            source.last_modified = _validator(Source, "last_modified", fetched.last_modified)
+            source.primed = True
+            source.next_poll_at = now + self._jittered(source.interval_s)
+        fit_instance(source, ["title"])
         await source.save(update_fields=[*_HEALTH_FIELDS, "etag", "last_modified", "primed", "title"])
 
     async def _record_failure(
@@ -333,7 +301,7 @@ class Ingestor:
     ) -> None:
         now = self._clock()
         source.failure_count += 1
-        source.last_error = error[:2000]
+        source.last_error = error
         source.last_error_at = now
         source.last_polled_at = now
         backoff = min(source.interval_s * 2 ** (source.failure_count - 1), self._settings.max_backoff_s)
@@ -341,19 +309,66 @@ class Ingestor:
         source.next_poll_at = now + self._jittered(wait)
         if source.failure_count >= self._settings.max_failures and source.disabled_at is None:
             source.disabled_at = now
-            source.disabled_reason = f"{source.failure_count} failures in a row; last: {error}"[:2000]
+            source.disabled_reason = f"{source.failure_count} failures in a row; last: {error}"
             report.disabled = True
             log.warning("source %s disabled: %s", source.id, source.disabled_reason)
+        fit_instance(source, ["last_error", "disabled_reason"])
         await source.save(update_fields=[*_HEALTH_FIELDS, "last_error", "last_error_at", "disabled_at", "disabled_reason"])
         report.ok = False
         report.error = error
         log.info("source %s failed (%d in a row): %s", source.id, source.failure_count, error)
 
 
-async def _event(ukey: str, url: str, source: Source | None, article_id: int | None, stage: str,
-                 outcome: str, detail: str) -> None:
-    await PipelineEvent.create(url_key=ukey, url=url[:2048], source_id=source.id if source else None,
-                               article_id=article_id, stage=stage, outcome=outcome, detail=detail)
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """A feed item with the URL it is stored under and that URL's key."""
+
+    item: FeedItem
+    link: str
+    url_key: str
+
+    @classmethod
+    def of(cls, item: FeedItem, link: str) -> _Item:
+        return cls(item, link, url_key(link))
+
+
+def _link_of(source: Source, item_key: str, item: FeedItem) -> str:
+    """The item's link, else its GUID when that is a URL, else a URN of its key."""
+    link = item.link or (item.guid if _is_http(item.guid) else None)
+    # No page to fetch: the feed's own text is all there is, keyed by the GUID.
+    return link or f"urn:briefbot:{source.id}:{item_key}"
+
+
+def _candidate(source: Source, item_key: str, it: _Item, page: ExtractedPage | None, deliverable: bool,
+               events: list[tuple[str, str, str]]) -> Candidate:
+    item = it.item
+    text, extraction = "", "title-only"
+    if page is not None and page.text.strip():
+        text, extraction = page.text, "page"
+    else:
+        for raw, kind in ((item.content, "feed-content"), (item.summary, "feed-summary")):
+            if raw and (plain := html_to_text(raw)).strip():
+                text, extraction = plain, kind
+                break
+    text = cut(text, limit_of(Article, "text") or len(text))
+    events.append(("extract", extraction, f"{len(text)} characters"))
+    title = (page.title if page and page.title else None) or item.title
+    return Candidate(
+        source=source, item_key=item_key, url_key=it.url_key, url=it.link, title=title, text=text,
+        extraction=extraction, content_hash=content_hash(title, text),
+        dedupe_by_content=bool(text.strip() or (title or "").strip()),
+        guid=item.guid, author=(page.author if page and page.author else item.author) or None,
+        published_at=(page.published if page and page.published else item.published),
+        language=page.language if page else None,
+        canonical_url=page.canonical_url if page else None,
+        deliverable=deliverable, events=events,
+    )
+
+
+def _validator(model: type[Source], name: str, value: str | None) -> str | None:
+    """An HTTP validator to send back next time, or None when it is too long to keep whole."""
+    limit = limit_of(model, name)
+    return value if value and limit is not None and len(value) <= limit else None
 
 
 def _is_http(value: str | None) -> bool:

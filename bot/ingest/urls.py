@@ -70,10 +70,12 @@ _TRACKING_PARAMS = frozenset(
         "guccounter",
         "guce_referrer",
         "guce_referrer_sig",
+        "xtor",  # AT Internet (Piano) campaigns
     }
 )
-# Prefixes of tracking parameter families (utm_source, utm_medium, pk_campaign, ...).
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "matomo_", "itm_", "stm_", "hsa_", "_branch", "trk_")
+# Prefixes of tracking parameter families (utm_source, utm_medium, pk_campaign, ...; at_medium,
+# at_campaign, at_ts: AT Internet / Piano Analytics, whose feeds stamp each poll).
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "matomo_", "itm_", "stm_", "hsa_", "_branch", "trk_", "at_")
 
 _WS_RE = re.compile(r"\s+")
 _PCT_RE = re.compile(r"%[0-9a-fA-F]{2}")
@@ -228,4 +230,4 @@ def content_hash(title: str | None, text: str) -> str:
     body = _normalise_text(text or "")
     if len(body) < SHORT_TEXT_CHARS:
         body = _normalise_text(title or "") + "\n" + body
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()

@@ -288,10 +288,13 @@ async def poll(
             return
         reports = await gather_with_progress("polling", scheduler.start_due(sources))
         failed = 0
-        for report in reports:
+        for source, report in zip(sources, reports, strict=True):
             if isinstance(report, PollReport):
                 print_report(report)
                 failed += not report.ok
+            else:
+                err.print(failure(source.url, report))
+                failed += 1
         if failed:
             raise Exit(1)
 

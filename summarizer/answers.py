@@ -62,6 +62,7 @@ import numpy as np
 import snowballstemmer
 
 from summarizer.sentences import split_sentences
+from summarizer.textclean import scrub
 from summarizer.types import Answer, Citation, Document, Sentence
 
 if TYPE_CHECKING:
@@ -71,6 +72,10 @@ log = logging.getLogger(__name__)
 
 REFUSAL = "The sources don't say."
 DEFAULT_MIN_SCORE = 0.43
+# bounds on the work per question: the sentences of a document past MAX_DOCUMENT_CHARS are not
+# indexed (every indexed sentence is embedded), and a question is read up to MAX_QUESTION_CHARS
+MAX_DOCUMENT_CHARS = 100_000
+MAX_QUESTION_CHARS = 1_000
 
 AnswerType = Literal["number", "time", "name"]
 
@@ -117,7 +122,9 @@ _QUESTION_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
 _PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its)\b", re.IGNORECASE)
 _POSSESSIVE_PRONOUNS = frozenset({"his", "hers", "their", "theirs", "its"})
 _PLURAL_PRONOUNS = frozenset({"they", "them", "their", "theirs"})
-_NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of|the|de|al|bin|van|von|der|da|la)?\s*[A-Z][\w'’.-]*)*")
+# possessive and unambiguous: with "\s+(?:of|...)?\s*" a name followed by a long run of spaces
+# was retried once per way of splitting the run between the two \s (quadratic in the run)
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*+(?:\s++(?:(?:of|the|de|al|bin|van|von|der|da|la)\s*+)?[A-Z][\w'’.-]*+)*")
 _NOT_NAMES = frozenset("""
 what who whom whose when where why how which did does do is are was were will would can could should has have had
 the a an and or but i in on at to of for from by with about after before tell say says said give list explain
@@ -171,7 +178,19 @@ def _has_type(text: str, kind: AnswerType) -> bool:
     return any(m.start() > 0 for m in _CAPITALISED.finditer(text))  # a capital not just opening the sentence
 
 
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*|[\"“‘(]\s*)$")
+
+
+def _opens_sentence(text: str, pos: int) -> bool:
+    """Whether ``text[pos]`` begins a sentence: the text start, a line start, or whitespace after
+    ``. ! ? : ;``, or an opening quote or bracket. Looks back over the whitespace only (a search of
+    everything before ``pos`` for each name made long sentences quadratic)."""
+    j = pos
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    if j == 0:
+        return pos == 0 or "\n" in text[:pos]
+    before = text[j - 1]
+    return "\n" in text[j:pos] or (before in ".!?:;" and j < pos) or before in "\"“‘("
 
 
 def _names(text: str) -> list[str]:
@@ -181,15 +200,16 @@ def _names(text: str) -> list[str]:
     sure: list[str] = []
     unsure: list[str] = []
     for m in _NAME_RUN.finditer(text):
-        words = m.group().rstrip(".").split()
-        dropped = 0
-        while words and words[0].casefold() in _NOT_NAMES:
-            words, dropped = words[1:], dropped + 1
-        while words and words[-1].casefold() in _NOT_NAMES:
-            words = words[:-1]
+        run = m.group().rstrip(".").split()
+        dropped, end = 0, len(run)  # indices, not slices: a run of a thousand "Said" stays linear
+        while dropped < end and run[dropped].casefold() in _NOT_NAMES:
+            dropped += 1
+        while end > dropped and run[end - 1].casefold() in _NOT_NAMES:
+            end -= 1
+        words = run[dropped:end]
         if not words:
             continue
-        opening = dropped == 0 and bool(_SENTENCE_START.search(text[: m.start()]))
+        opening = dropped == 0 and _opens_sentence(text, m.start())
         (unsure if opening and len(words) == 1 else sure).append(" ".join(words))
     return list(dict.fromkeys(sure + unsure))
 
@@ -344,6 +364,7 @@ class _QAModel:
         import torch
 
         tokenizer, model = self._load()
+        question, contexts = scrub(question), [scrub(c) for c in contexts]  # same lengths: offsets hold
         enc = tokenizer([question] * len(contexts), list(contexts), truncation="only_second",
                         max_length=self.max_length, padding=True, return_offsets_mapping=True, return_tensors="pt")
         offsets = enc.pop("offset_mapping").tolist()
@@ -416,7 +437,7 @@ class Answerer:
                 out.append(hit)
             else:
                 out.append(None)
-                todo.append((i, doc, split_sentences(doc.text)))
+                todo.append((i, doc, split_sentences(doc.text[:MAX_DOCUMENT_CHARS])))
         if todo:
             parts = {i: [(k, c) for k, s in enumerate(sentences) for c in clauses(s.text)] for i, _, sentences in todo}
             texts = list(dict.fromkeys([s.text for _, _, sentences in todo for s in sentences]
@@ -444,7 +465,8 @@ class Answerer:
     # ------------------------------------------------------------------ answering
 
     def run(self, question: str, documents: Sequence[Document], history: Sequence[tuple[str, str]] = ()) -> Answer:
-        expanded = expand_question(question, history)
+        expanded = expand_question(question[:MAX_QUESTION_CHARS], [(q[:MAX_QUESTION_CHARS], a[:MAX_QUESTION_CHARS * 4])
+                                                                   for q, a in history[-1:]])
         if not expanded.question or not documents:
             return Answer(False, REFUSAL)
         indexes = self.index(documents)
@@ -528,7 +550,8 @@ class Answerer:
 
     @staticmethod
     def _bm25(tokens: Sequence[tuple[str, ...]], query: Sequence[str]) -> np.ndarray:
-        if not query:
+        if not query or not any(tokens):
+            # bm25s cannot index a corpus without a single term ("It is what it is."): no lexical evidence
             return np.zeros(len(tokens), dtype=np.float32)
         retriever = bm25s.BM25()
         retriever.index([list(t) for t in tokens], show_progress=False)

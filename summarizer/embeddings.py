@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from summarizer.textclean import scrub
+
 log = logging.getLogger(__name__)
 
 DIM = 384
@@ -122,6 +124,7 @@ class Embedder:
         import torch
 
         self.warm_up()
+        texts = [scrub(t) for t in texts]  # a lone surrogate would make the tokenizer raise
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths share a batch
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with torch.inference_mode():

@@ -219,6 +219,7 @@ class _Extractor:
         self.quote_opens = [o for o, _ in self.quotes]
         self.cues = self._cues()
         self.cue_starts = [c.start for c in self.cues]
+        self.cue_by_end = {c.end: c for c in self.cues}
         self._headings: dict[int, bool] = {}
         self.speakers: dict[int, list[tuple[int, _Speaker]]] = {}  # sentence start -> (end of statement, speaker)
         self.direct_spans: list[tuple[int, int]] = []  # quote regions (marks included) taken by direct statements
@@ -499,8 +500,8 @@ class _Extractor:
             return "start"
         if ch in ":,":
             return "punct"
-        wb = self.word_before(p, floor)
-        if wb is not None and wb[0] + len(wb[1]) == p and _LEMMA.get(wb[1].lower()) not in (None, *_NAMING):
+        cue = self.cue_by_end.get(p)  # a cue word, not one inside a name ('Secretary of State "..."')
+        if cue is not None and cue.lemma not in _NAMING and cue.lemma != "according to":
             return "cue"
         return None
 
@@ -565,7 +566,7 @@ class _Extractor:
             if any(ch in tail for ch in '.;!?"“”«»') or len(tail.split()) > 4:
                 return None
         elif how == "cue":
-            cue = cues[-1]
+            cue = self.cue_by_end[self.skip_space_back(o, floor)]  # _stands_alone found it there
             tail = ""
         else:
             return None

@@ -109,6 +109,9 @@ class Analysis:
     statements: tuple[Statement, ...]
     embedding: tuple[float, ...] = field(default=(), repr=False)  # title + lead, normalised
     language: str | None = None
+    # the parts that failed, one line each ("statements failed: IndexError: ..."); those parts are
+    # empty, the others are whole
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,12 +28,15 @@ text (with and without titles) and the roles, in order of appearance; never the 
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
+from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 
 from rapidfuzz import fuzz, process
 
@@ -50,7 +53,12 @@ from summarizer.actors.gazetteer import (
 )
 from summarizer.types import Actor, EntityType, Mention
 
+log = logging.getLogger(__name__)
+
 ACTOR_TYPES: tuple[EntityType, ...] = ("PERSON", "ORG", "GPE", "LOC")
+# a bound on the work per document: grouping compares a new name with the names seen so far, so
+# it grows with the square of the mentions; an article has a few hundred, a name list thousands
+MAX_MENTIONS = 1500
 _QUALIFIER_TYPES = {"GPE", "LOC", "ORG", "NORP"}
 _POSSESSIVE = re.compile(r"(?:['’]s|['’])$")
 _OFFICE_BEFORE = re.compile(rf"(?<![\w-])(?:{OFFICE_PATTERN})\s+$", re.IGNORECASE)
@@ -106,8 +114,12 @@ def _acronym(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[A-Za-z][\w'-]*", name) if w[0].isupper())
 
 
+def _letters(short: str) -> str:
+    return short.replace(".", "").replace(" ", "")
+
+
 def _is_acronym_of(short: str, long: str) -> bool:
-    letters = short.replace(".", "").replace(" ", "")
+    letters = _letters(short)
     return len(letters) >= 2 and letters.isupper() and len(_tokens(long)) >= 2 and letters == _acronym(long)
 
 
@@ -155,16 +167,83 @@ class _Cluster:
     names: list[str] = field(default_factory=list)  # title-free names, one per mention
     canonical: str | None = None
     roles: list[tuple[int, str]] = field(default_factory=list)  # (position, role alias)
+    # kept up to date by add(), so that no lookup walks every mention of a cluster again
+    full: str = ""  # the name with the most words (then characters), the first such
+    distinct: dict[str, None] = field(default_factory=dict)  # the names, once each, in order
+    starts: list[int] = field(default_factory=list)  # the mentions' starts, sorted
+    slot: int = -1  # its index in its _Group
 
-    @property
-    def full(self) -> str:
-        return max(self.names, key=lambda n: (len(_tokens(n)), len(n)))
+    def add(self, mention: Mention, name: str) -> None:
+        self.mentions.append(mention)
+        self.names.append(name)
+        if not self.full or (len(_tokens(name)), len(name)) > (len(_tokens(self.full)), len(self.full)):
+            self.full = name
+        self.distinct.setdefault(name, None)
+        insort(self.starts, mention.start)
+
+
+@dataclass
+class _Group:
+    """The clusters of one kind ("PLACE" for GPE and LOC), with lookups by canonical name, by
+    folded name and by acronym, each giving the earliest cluster."""
+
+    clusters: list[_Cluster] = field(default_factory=list)
+    by_canonical: dict[str, _Cluster] = field(default_factory=dict)
+    by_key: dict[str, int] = field(default_factory=dict)  # folded name -> cluster index
+    by_acronym: dict[str, int] = field(default_factory=dict)  # acronym of a long name -> index
+    by_letters: dict[str, int] = field(default_factory=dict)  # an acronym's letters ("U.N." -> "UN") -> index
+    # for the spelling match: the folded names of clusters without a canonical name, in the order
+    # they came (None once their cluster has a canonical name), and the cluster of each
+    spellings: list[str | None] = field(default_factory=list)
+    spelled_by: list[int] = field(default_factory=list)
+
+    def add_name(self, cluster: _Cluster, name: str) -> None:
+        """Before ``cluster.add(..., name)``."""
+        index = cluster.slot
+        if not cluster.canonical and name not in cluster.distinct:
+            self.spellings.append(_fold(name))
+            self.spelled_by.append(index)
+        _keep_first(self.by_key, _fold(name), index)
+        if len(_tokens(name)) >= 2:
+            _keep_first(self.by_acronym, _acronym(name), index)
+        letters = _letters(name)
+        if len(letters) >= 2 and letters.isupper():
+            _keep_first(self.by_letters, letters, index)
+
+
+    def now_canonical(self, cluster: _Cluster, canonical: str) -> None:
+        self.by_canonical.setdefault(canonical, cluster)
+        for k, owner in enumerate(self.spelled_by):
+            if owner == cluster.slot:
+                self.spellings[k] = None
+
+
+def _keep_first(lookup: dict[str, int], key: str, index: int) -> None:
+    lookup[key] = min(lookup.get(key, index), index)
 
 
 # ---------------------------------------------------------------- within a document
 
 
-def _extend_titles(text: str, mention: Mention, taken: Sequence[tuple[int, int]]) -> Mention:
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """The spans of a document's mentions: starts in order and the furthest end so far."""
+
+    starts: list[int]
+    reach: list[int]
+
+    @classmethod
+    def of(cls, mentions: Sequence[Mention]) -> _Taken:
+        ordered = sorted(mentions, key=lambda m: m.start)
+        return cls([m.start for m in ordered], list(accumulate((m.end for m in ordered), max)))
+
+    def crossed(self, start: int, before: int) -> bool:
+        """Whether a mention starting before ``before`` reaches past ``start``."""
+        i = bisect_left(self.starts, before)
+        return i > 0 and self.reach[i - 1] > start
+
+
+def _extend_titles(text: str, mention: Mention, taken: _Taken) -> Mention:
     """The PERSON mention with the capitalised titles right before it."""
     window_start = max(0, mention.start - 80)
     m = TITLE_BEFORE.search(text, window_start, mention.start)
@@ -183,7 +262,7 @@ def _extend_titles(text: str, mention: Mention, taken: Sequence[tuple[int, int]]
     # the titles must start at a word boundary and not cross another mention
     if start > 0 and (text[start - 1].isalnum()):
         return mention
-    if any(a < mention.start and start < b for a, b in taken if (a, b) != (mention.start, mention.end)):
+    if taken.crossed(start, mention.start):  # another mention inside the titles
         return mention
     return Mention(text[start : mention.end], start, mention.end, mention.type)
 
@@ -269,8 +348,7 @@ def _harmonise_types(mentions: list[Mention], gazetteer: Gazetteer) -> list[Ment
     return out
 
 
-def _cluster_person(clusters: list[_Cluster], mention: Mention, name: str) -> _Cluster | None:
-    people = [c for c in clusters if c.kind == "PERSON"]
+def _cluster_person(people: list[_Cluster], mention: Mention, name: str) -> _Cluster | None:
     if not people:
         return None
     fulls = [c.full for c in people]
@@ -286,30 +364,30 @@ def _cluster_person(clusters: list[_Cluster], mention: Mention, name: str) -> _C
         return candidates[0]
 
     def nearest_before(c: _Cluster) -> tuple[int, int]:
-        before = [m.start for m in c.mentions if m.start < mention.start]
-        return (1, max(before)) if before else (0, -min(m.start for m in c.mentions))
+        i = bisect_left(c.starts, mention.start)
+        return (1, c.starts[i - 1]) if i else (0, -c.starts[0])
 
     return max(candidates, key=nearest_before)
 
 
-def _cluster_other(clusters: list[_Cluster], mention: Mention, name: str, canonical: str | None) -> _Cluster | None:
-    group = [c for c in clusters if _place_key(c.kind) == _place_key(mention.type)]
-    if not group:
+def _cluster_other(group: _Group, name: str, canonical: str | None) -> _Cluster | None:
+    """The cluster with the same canonical name, else the earliest with the same name or an
+    acronym of it (either way), else the closest spelling of a cluster without a canonical name."""
+    if not group.clusters:
         return None
-    if canonical:
-        for c in group:
-            if c.canonical == canonical:
-                return c
+    if canonical and canonical in group.by_canonical:
+        return group.by_canonical[canonical]
     key = _fold(name)
-    for c in group:
-        for other in c.names:
-            if _fold(other) == key or _is_acronym_of(name, other) or _is_acronym_of(other, name):
-                return c
+    letters = _letters(name)
+    found = [group.by_key.get(key), group.by_acronym.get(letters) if len(letters) >= 2 and letters.isupper() else None,
+             group.by_letters.get(_acronym(name)) if len(_tokens(name)) >= 2 else None]
+    hits = [i for i in found if i is not None]
+    if hits:
+        return group.clusters[min(hits)]
     if len(key) >= 5:
-        keys = [(_fold(n), c) for c in group if not c.canonical for n in c.names]
-        best = process.extractOne(key, [k for k, _ in keys], scorer=fuzz.ratio, score_cutoff=92)
-        if best:
-            return keys[best[2]][1]
+        best = process.extractOne(key, group.spellings, scorer=fuzz.ratio, score_cutoff=92)
+        if best:  # the closest spelling; of equals, the one seen first
+            return group.clusters[group.spelled_by[best[2]]]
     return None
 
 
@@ -327,16 +405,21 @@ def build_actors(text: str, mentions: Iterable[Mention], gazetteer: Gazetteer | 
             m = Mention(stripped, m.start, m.start + len(stripped), m.type)
         cleaned.append(m)
     cleaned = _harmonise_types(cleaned, gaz)
-    taken = [(m.start, m.end) for m in cleaned]
+    taken = _Taken.of(cleaned)
     by_end = {m.end: m for m in cleaned}
     by_start = {m.start: m for m in cleaned}
     # a title alone ("President", "Lt. Gen.") names nobody, unless it is a surname here ("Stephen King")
     surnames = {_fold(_tokens(m.text)[-1]) for m in cleaned if m.type == "PERSON" and len(_tokens(m.text)) >= 2}
     actors_in = [m for m in cleaned if m.type in ACTOR_TYPES and not (
         m.type == "PERSON" and _only_titles(m.text) and _fold(m.text) not in surnames)]
+    if len(actors_in) > MAX_MENTIONS:
+        log.info("%d actor mentions; only the first %d are grouped", len(actors_in), MAX_MENTIONS)
+        actors_in = actors_in[:MAX_MENTIONS]
     extended = [_extend_titles(text, m, taken) if m.type == "PERSON" else m for m in actors_in]
 
     clusters: list[_Cluster] = []
+    people: list[_Cluster] = []
+    groups: dict[str, _Group] = {}
     # full names first, so that a bare surname finds the person however early it comes
     order = sorted(range(len(extended)), key=lambda i: (-len(_tokens(strip_titles(extended[i].text))),
                                                          extended[i].start))
@@ -344,17 +427,26 @@ def build_actors(text: str, mentions: Iterable[Mention], gazetteer: Gazetteer | 
         m = extended[i]
         name = strip_titles(m.text) if m.type == "PERSON" else re.sub(r"^(?:the|The)\s+", "", m.text)
         canonical = gaz.canonical(m.text, m.type) if m.type != "PERSON" else None
+        group = groups.setdefault(_place_key(m.type), _Group())
         if m.type == "PERSON":
-            cluster = _cluster_person(clusters, m, name)
+            cluster = _cluster_person(people, m, name)
         else:
-            cluster = _cluster_other(clusters, m, name, canonical)
+            cluster = _cluster_other(group, name, canonical)
         if cluster is None:
             cluster = _Cluster(m.type, canonical=canonical)
             clusters.append(cluster)
-        cluster.mentions.append(m)
-        cluster.names.append(name)
+            cluster.slot = len(group.clusters)
+            group.clusters.append(cluster)
+            if m.type == "PERSON":
+                people.append(cluster)
+            if canonical:
+                group.by_canonical.setdefault(canonical, cluster)
+        if m.type != "PERSON":
+            group.add_name(cluster, name)
+        cluster.add(m, name)
         if canonical and not cluster.canonical:
             cluster.canonical = canonical
+            group.now_canonical(cluster, canonical)
         if m.type == "GPE":
             cluster.kind = "GPE"
         if m.type == "PERSON":

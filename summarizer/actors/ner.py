@@ -26,14 +26,17 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from summarizer.actors.gazetteer import Gazetteer, GazetteerMatch, default_gazetteer
+from summarizer.textclean import scrub
 from summarizer.types import EntityType, Mention
 
 if TYPE_CHECKING:
@@ -47,6 +50,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_WEIGHTS = DATA_DIR / "tagger.npz"
 CORPUS_TYPES = ("PER", "ORG", "LOC", "MISC")
 MAX_CHARS = 100_000  # text beyond this is not tagged (a long page, not an article)
+# nor word pieces beyond this: prose has about one piece per 4.5 characters (MAX_CHARS of it fits),
+# a run of punctuation one per character, and the tagger's time grows with the pieces
+MAX_PIECES = 25_000
 
 _LABEL_MAP: dict[str, EntityType] = {
     "PER": "PERSON", "PERSON": "PERSON", "ORG": "ORG", "ORGANIZATION": "ORG", "ORGANISATION": "ORG",
@@ -77,11 +83,16 @@ class Encoded:
 
 
 def tokenize(tokenizer: Any, text: str) -> Encoded:
-    text = text[:MAX_CHARS]
+    text = scrub(text[:MAX_CHARS])  # same length: offsets still index the text as given
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False, verbose=False)
     ids: list[int] = list(enc["input_ids"])
     offsets = np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2)
     word_ids = enc.word_ids()
+    if len(ids) > MAX_PIECES:  # cut at the start of the word the first piece too many belongs to
+        cut = MAX_PIECES
+        while cut > 0 and word_ids[cut] is not None and word_ids[cut] == word_ids[cut - 1]:
+            cut -= 1
+        ids, offsets, word_ids = ids[:cut], offsets[:cut], word_ids[:cut]
     # word index per piece, renumbered 0..n_words-1 (pieces with no word get their own)
     word_of_piece = np.zeros(len(ids), dtype=np.int64)
     words: list[list[int]] = []
@@ -589,14 +600,18 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
 
 
 def merge_rules(text: str, tagged: Sequence[Mention], matches: Sequence[GazetteerMatch]) -> list[Mention]:
+    # ``matches`` come from Gazetteer.find: left to right and disjoint, so their starts and ends
+    # both increase and the matches a mention overlaps are one run of indices, found by bisection
+    # (scanning every match for every mention was quadratic in a text full of names)
+    match_starts = [g.start for g in matches]
+    match_ends = [g.end for g in matches]
     out: list[Mention] = []
     used: set[int] = set()
     for mention in tagged:
         replaced = False
         contained: list[GazetteerMatch] = []
-        for k, g in enumerate(matches):
-            if not (g.start < mention.end and mention.start < g.end):
-                continue
+        for k in range(bisect_right(match_ends, mention.start), bisect_left(match_starts, mention.end)):
+            g = matches[k]
             if g.start == mention.start and g.end == mention.end:
                 out.append(Mention(mention.text, mention.start, mention.end, g.type))
                 used.add(k)
@@ -615,10 +630,16 @@ def merge_rules(text: str, tagged: Sequence[Mention], matches: Sequence[Gazettee
             out.append(Mention(mention.text, mention.start, mention.end, "NORP"))  # "Israeli-Lebanese"
         elif not replaced:
             out.append(mention)
+    # a leftover match is added unless it overlaps a kept mention (the matches are disjoint, so
+    # only the mentions kept above count): sorted starts and the running maximum of their ends
+    kept = sorted(out, key=lambda m: m.start)
+    kept_starts = [m.start for m in kept]
+    reach = list(accumulate((m.end for m in kept), max))
     for k, g in enumerate(matches):
         if k in used:
             continue
-        if any(g.start < m.end and m.start < g.end for m in out):
+        i = bisect_left(kept_starts, g.end)  # kept[:i] start before the match ends
+        if i and reach[i - 1] > g.start:
             continue
         out.append(Mention(text[g.start : g.end], g.start, g.end, g.type))
     out.sort(key=lambda m: (m.start, m.end))

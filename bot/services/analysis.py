@@ -241,10 +241,11 @@ class AnalysisService:
             fields = ["summary", "summary_method", "embedding", "analysis_error", "story_id", "language"]
             fit_instance(article, fields)
             await article.save(update_fields=fields)
-            notes = [cut(n, 1000) for n in (refused, analysis.summary.note) if n]
+            notes = [cut(n, 1000) for n in (*analysis.errors, refused, analysis.summary.note) if n]
             await PipelineEvent.bulk_create([
                 fitted(PipelineEvent, url_key=article.url_key, url=article.url, source_id=article.source_id,
-                       article_id=article.id, stage="analyze", outcome=analysis.summary.method,
+                       article_id=article.id, stage="analyze",
+                       outcome="partial" if analysis.errors else analysis.summary.method,
                        detail=f"{len(analysis.actors)} actors, {len(statements)} statements"
                               + "".join(f"; {n}" for n in notes)),
                 fitted(PipelineEvent, url_key=article.url_key, url=article.url, source_id=article.source_id,

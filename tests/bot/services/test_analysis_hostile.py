@@ -203,3 +203,21 @@ async def test_a_failing_report_handler_does_not_stop_the_analysis_loop(db: str,
     wakeup.set()
     await asyncio.wait_for(loop, 120)
     assert reports[0][0] == first.id and reports[-1] == [second.id]
+
+
+@pytest.mark.db
+async def test_a_component_that_failed_is_named_in_why_and_the_rest_is_stored(db: str, language: Language) -> None:
+    class StatementsFailed:
+        def run_many(self, docs):  # type: ignore[no-untyped-def]
+            return [dataclasses.replace(a, statements=(), errors=("statements: IndexError: list index out of range",))
+                    for a in language.analyzer.run_many(docs)]
+
+        def run(self, doc):  # type: ignore[no-untyped-def]
+            return self.run_many([doc])[0]
+
+    article = (await _pair(1))[0]
+    done = await _service(language, StatementsFailed()).process_pending()
+    assert done[0].error is None and done[0].summary and done[0].actors
+    trace = await WhyService(language.topics).trace(0, article.url)
+    analyze = [s for s in trace.steps if s.stage == "analyze"]
+    assert analyze[0].outcome == "partial" and "statements: IndexError" in analyze[0].detail

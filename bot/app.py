@@ -75,7 +75,7 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                     sources=SourceService(ingestor, default_interval_s=settings.poll_interval_s,
                                           max_per_guild=settings.max_sources_per_guild,
                                           on_new_articles=analysis.notify),
-                    ingest=IngestService(ingestor),
+                    ingest=IngestService(ingestor, max_file_bytes=settings.fetch_max_bytes),
                     language=language,
                     analysis=analysis,
                     briefs=BriefService(language.topics),

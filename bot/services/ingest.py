@@ -6,6 +6,7 @@ import mimetypes
 from pathlib import Path
 
 from bot.errors import BriefbotError
+from bot.services.files import read_capped
 from bot.ingest.pipeline import Ingestor, PollReport, url_key
 from bot.ingest.types import FetchResult
 from bot.ingest.urls import validate_source_url
@@ -13,8 +14,9 @@ from bot.storage.models import Source
 
 
 class IngestService:
-    def __init__(self, ingestor: Ingestor) -> None:
+    def __init__(self, ingestor: Ingestor, *, max_file_bytes: int = 10 * 1024 * 1024) -> None:
         self._ingestor = ingestor
+        self._max_file_bytes = max_file_bytes  # a saved feed or page: no bigger than a fetched one
 
     async def ingest(self, target: str, *, fetch_pages: bool | None = None) -> PollReport:
         """Ingest one URL or file path. Raises BriefbotError with a one-line reason on failure."""
@@ -29,10 +31,7 @@ class IngestService:
         return await self._checked(await self._ingestor.poll(source, prefetched=classified, fetch_pages=fetch_pages))
 
     async def ingest_file(self, path: Path, *, fetch_pages: bool | None = None) -> PollReport:
-        try:
-            body = path.read_bytes()
-        except OSError as exc:
-            raise BriefbotError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        body = read_capped(path, self._max_file_bytes)
         uri = path.resolve().as_uri()
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         fetched = FetchResult(url=uri, final_url=uri, status=200, body=body, content_type=ctype, charset=None,

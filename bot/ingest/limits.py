@@ -2,9 +2,9 @@
 
 Applied at the parse edge, so nothing downstream (hashing, URL keys, the database) meets a lone
 surrogate, a NUL or a field too long for its column. The bounds match the storage columns
-(bot/storage/models.py); display text is cut with a marker, a URL too long to store is dropped
-(the item falls back to its GUID or its feed text), and a GUID too long to store is replaced by
-its digest, which identifies it as well.
+(bot/storage/models.py); display text is cut with a marker, a URL too long to store or of a scheme
+other than http(s) is dropped (the item falls back to its GUID or its feed text), and a GUID too
+long to store is replaced by its digest, which identifies it as well.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ MARKER = "…"
 # Lone surrogates (JSON "\ud83d", XML character references) and NUL: no database stores them,
 # and encoding them to UTF-8 raises. Each becomes U+FFFD, one code point for one.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9+.-]*):")
 
 
 def scrub(value: str) -> str:
@@ -41,8 +42,12 @@ def display(value: str | None, limit: int) -> str | None:
 
 
 def url(value: str | None) -> str | None:
-    """A clean URL, or None when it is too long to store (or to request)."""
+    """A clean URL, or None when it is too long to store (or to request) or of a scheme other than
+    http(s) (javascript:, data:, mailto: ... are no use as a link, and Discord refuses them)."""
     if value is None or len(value) > MAX_URL_CHARS:
+        return None
+    scheme = _SCHEME.match(value)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
         return None
     return scrub(value)
 

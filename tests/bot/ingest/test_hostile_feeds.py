@@ -14,7 +14,9 @@ from html import escape
 
 import pytest
 
+from bot.ingest import limits
 from bot.ingest.fetch import Fetcher
+from bot.ingest.parse import parse_feed
 from bot.ingest.pipeline import Ingestor
 from bot.ingest.workers import CpuPool
 from bot.settings import Settings
@@ -177,6 +179,15 @@ async def test_overlong_values_in_every_field_are_bounded_not_fatal(env: Env, fm
     author = by_title["Story with a long author"].author
     assert author is not None and author.startswith("Author aaa") and author.endswith("…")
     assert "x" * 100 not in by_title["Story with a long link"].url, "an unstorable link is not cut into another URL"
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_a_channel_title_and_link_too_long_are_bounded_at_parse(fmt: str) -> None:
+    build, ctype = FORMATS[fmt]
+    feed = parse_feed(build([], title="T" * HUGE, link="https://e.test/" + "l" * HUGE), url="https://e.test/feed",
+                      content_type=ctype)
+    assert feed.link is None, "a link no column holds is no link"
+    assert feed.title is not None and len(feed.title) == limits.MAX_TITLE_CHARS and feed.title.endswith("…")
 
 
 class _BrokenPages(CpuPool):

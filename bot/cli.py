@@ -28,6 +28,7 @@ from bot.errors import BriefbotError
 from bot.ingest.pipeline import PollReport
 from bot.services.analysis import AnalysedArticle
 from bot.presenters.common import every
+from bot.presenters.sources import poll_counts
 from bot.services.files import check_regular_file, read_capped
 from bot.services.sources import MAX_INTERVAL_S, MAX_OPML_BYTES
 from bot.settings import Settings
@@ -124,7 +125,7 @@ def print_report(report: PollReport, *, label: str | None = None) -> None:
     if report.not_modified:
         out.print(f"· {name}: unchanged")
         return
-    out.print(line(("✓", "green"), f" {name}: {len(report.new)} new, {report.duplicates} duplicate, {report.seen} seen"))
+    out.print(line(("✓", "green"), f" {name}: {poll_counts(report)}"))
     for art in report.new:
         held = ("", "") if art.deliverable else (" (backlog, not delivered)", "dim")
         out.print(line("    ", (art.title or "(untitled)", "bold"), held, f"\n    {art.url}"))

@@ -21,7 +21,13 @@ from bot.presenters.briefs import present_brief
 from bot.presenters.delivery import present_digest
 from bot.presenters.subscriptions import present_subscribed, present_subscriptions, present_unsubscribed
 from bot.presenters.message import Reply
-from bot.presenters.sources import present_opml_import, present_source_added, present_source_removed, present_sources
+from bot.presenters.sources import (
+    poll_counts,
+    present_opml_import,
+    present_source_added,
+    present_source_removed,
+    present_sources,
+)
 from bot.presenters.statements import present_statements
 from bot.presenters.text import render_text
 from bot.presenters.why import present_why
@@ -252,7 +258,7 @@ class ConsoleSession:
             if not r.ok:
                 lines.append(f"✗ {r.url}: {r.error}")
             else:
-                lines.append(f"✓ {r.url}: {len(r.new)} new, {r.duplicates} duplicate, {r.seen} seen")
+                lines.append(f"✓ {r.url}: {poll_counts(r)}")
         return "\n".join(lines)
 
     async def source(self, rest: str) -> Reply:

@@ -268,10 +268,6 @@ class Ingestor:
         candidate = _candidate(source, item_key, _Item.of(item, link), page, source.primed, events)
         self._count(report, candidate, await self._store.store(candidate))
 
-    async def _sight(self, source: Source, article_id: int, item_key: str) -> bool:
-        # TODO(lead): tests/bot/delivery/test_delivery.py calls this; use ArticleStore(clock).sight there
-        return await ArticleStore(self._clock).sight(source, article_id, item_key)
-
     # -- health ------------------------------------------------------------------------------
 
     def _jittered(self, seconds: float) -> timedelta:

@@ -24,6 +24,7 @@ from bot.presenters.message import (
 )
 
 if TYPE_CHECKING:
+    from bot.ingest.pipeline import PollReport
     from bot.services.sources import AddedSource, SourceHealth
     from bot.services.views import OpmlImport
     from bot.storage.models import Source
@@ -76,7 +77,7 @@ def present_source_added(added: AddedSource) -> Reply:
     elif poll.not_modified:
         lines.append("First poll: nothing changed.")
     else:
-        lines.append(f"First poll: {len(poll.new)} new, {poll.duplicates} duplicate, {poll.seen} seen. "
+        lines.append(f"First poll: {poll_counts(poll)}. "
                      "From now on, new articles are picked up as they appear.")
     head = "\n".join(lines)
     items = [f"• {link(truncate(one_line(a.title or '') or a.url, 120), a.url)}" for a in poll.new]
@@ -119,3 +120,13 @@ def present_opml_import(result: OpmlImport) -> Reply:
     if not fields:
         return Reply(content=content)
     return Reply(content=content, embeds=fit_embeds([Embed(title="OPML import", fields=fields)]))
+
+
+def poll_counts(report: PollReport) -> str:
+    """``3 new, 1 duplicate, 12 seen`` plus failed items and items left for the next poll."""
+    text = f"{len(report.new)} new, {report.duplicates} duplicate, {report.seen} seen"
+    if report.failed:
+        text += f", {report.failed} failed (see /why)"
+    if report.held_back:
+        text += f", {report.held_back:,} more on the next polls"
+    return text

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.errors import BriefbotError
 from bot.services.files import read_capped
-from bot.ingest.pipeline import Ingestor, PollReport, url_key
+from bot.ingest.pipeline import Classified, Ingestor, PollReport, url_key
 from bot.ingest.types import FetchResult
 from bot.ingest.urls import validate_source_url
 from bot.storage.models import Source
@@ -28,7 +28,7 @@ class IngestService:
         url = validate_source_url(url)
         classified = await self._ingestor.classify(url)
         source = await _adhoc_source(classified.url, classified.kind)
-        return await self._checked(await self._ingestor.poll(source, prefetched=classified, fetch_pages=fetch_pages))
+        return await self._checked(await self._drain(source, classified, fetch_pages))
 
     async def ingest_file(self, path: Path, *, fetch_pages: bool | None = None) -> PollReport:
         body = read_capped(path, self._max_file_bytes)
@@ -38,7 +38,21 @@ class IngestService:
                               etag=None, last_modified=None)
         classified = await self._ingestor.classify_body(fetched, discover=False)
         source = await _adhoc_source(uri, classified.kind)
-        return await self._checked(await self._ingestor.poll(source, prefetched=classified, fetch_pages=fetch_pages))
+        return await self._checked(await self._drain(source, classified, fetch_pages))
+
+    async def _drain(self, source: Source, classified: Classified, fetch_pages: bool | None) -> PollReport:
+        """Every item of a one-off input: polls the parsed feed again while items are held back by
+        MAX_NEW_ITEMS_PER_POLL (a scheduled source takes them over its next polls instead)."""
+        total = await self._ingestor.poll(source, prefetched=classified, fetch_pages=fetch_pages)
+        while total.ok and total.held_back:
+            more = await self._ingestor.poll(source, prefetched=classified, fetch_pages=fetch_pages)
+            if not more.ok or not (more.new or more.duplicates or more.failed):
+                break  # no progress: say what is left rather than loop
+            total.new.extend(more.new)
+            total.duplicates += more.duplicates
+            total.failed += more.failed
+            total.held_back = more.held_back
+        return total
 
     @staticmethod
     async def _checked(report: PollReport) -> PollReport:

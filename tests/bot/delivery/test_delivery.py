@@ -360,9 +360,7 @@ async def test_a_long_queue_for_a_paused_channel_does_not_hold_up_the_others(rig
 
 
 async def test_an_article_another_servers_source_finds_later_reaches_that_servers_channel(rig: Rig) -> None:
-    from types import SimpleNamespace
-
-    from bot.ingest.pipeline import Ingestor
+    from bot.ingest.store import ArticleStore
 
     await rig.subs.subscribe(G1, CH, "Iran supreme leader")
     await rig.subs.subscribe(G2, CH2, "Iran supreme leader")
@@ -371,8 +369,7 @@ async def test_an_article_another_servers_source_finds_later_reaches_that_server
     assert [p.channel for p in rig.sender.posted] == [CH]
     other, _ = await Source.get_or_create(guild_id=G2, url_key="g2-wire", defaults={"url": "https://w.example/f",
                                                                                     "title": "Wire Two", "primed": True})
-    ingestion = SimpleNamespace(_clock=rig.clock)  # only the clock is used by _sight
-    await Ingestor._sight(ingestion, other, article.id, "g2-item")  # type: ignore[arg-type]  # a duplicate URL
+    await ArticleStore(rig.clock).sight(other, article.id, "g2-item")  # a duplicate URL
     await rig.cycle()
     assert sorted(p.channel for p in rig.sender.posted) == [CH, CH2]
     await rig.cycle()

@@ -146,3 +146,12 @@ def test_renders_as_text():
     assert out.startswith("Added source 12: X *News* <https://x.example.com/> (feed, every 10 min).")
     out = render_text(present_opml_import(OpmlImport(((1, "A_b"),), (("ftp://x", "bad"),), 2)))
     assert "Added (1): 1 A_b" in out and "Failed (1): ftp://x — bad" in out
+
+
+def test_poll_counts_say_what_failed_and_what_waits_for_the_next_poll() -> None:
+    from bot.ingest.pipeline import PollReport
+    from bot.presenters.sources import poll_counts
+
+    report = PollReport(source_id=1, url="https://f.example/feed", duplicates=2, seen=3, failed=1, held_back=49_800)
+    assert poll_counts(report) == "0 new, 2 duplicate, 3 seen, 1 failed (see /why), 49,800 more on the next polls"
+    assert poll_counts(PollReport(source_id=1, url="u")) == "0 new, 0 duplicate, 0 seen"

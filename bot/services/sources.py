@@ -79,33 +79,44 @@ class SourceService:
         url = validate_source_url(url)
         if interval_s is not None and not MIN_INTERVAL_S <= interval_s <= MAX_INTERVAL_S:
             raise InvalidInputError(f"poll every {MIN_INTERVAL_S} s to {MAX_INTERVAL_S // 86400} days")
-        async with self._slot(guild_id):
-            source, classified = await self._create(url, guild_id=guild_id, interval_s=interval_s)
+        async with self._slot(guild_id) as settle:
+            source, classified = await self._create(url, guild_id=guild_id, interval_s=interval_s, settle=settle)
         report = await self._ingestor.poll(source, prefetched=classified)
         if report.new and self._on_new is not None:
             self._on_new()
         return AddedSource(source, report)
 
     @asynccontextmanager
-    async def _slot(self, guild_id: int) -> AsyncIterator[None]:
+    async def _slot(self, guild_id: int) -> AsyncIterator[Callable[[], None]]:
         """Hold one of the guild's places while a source is added: the count and the adds in
-        flight are checked together, so concurrent adds (an OPML import) can't pass the limit."""
+        flight are checked together, so concurrent adds (an OPML import) can't pass the limit.
+        Yields ``settle``, called under the lock as the row is stored: from then on the stored row
+        holds the place (counting both would refuse an add that fits)."""
         async with self._lock:
             taken = await Source.filter(guild_id=guild_id, scheduled=True).count() + self._adding.get(guild_id, 0)
             if taken >= self._max_per_guild:
                 raise self._full()
             self._adding[guild_id] = self._adding.get(guild_id, 0) + 1
+        held = True
+
+        def settle() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._adding[guild_id] -= 1
+                if not self._adding[guild_id]:
+                    del self._adding[guild_id]
+
         try:
-            yield
+            yield settle
         finally:
-            self._adding[guild_id] -= 1
-            if not self._adding[guild_id]:
-                del self._adding[guild_id]
+            settle()
 
     def _full(self) -> LimitError:
         return LimitError(f"this server has {self._max_per_guild} sources, the most allowed; remove one first")
 
-    async def _create(self, url: str, *, guild_id: int, interval_s: int | None) -> tuple[Source, Classified]:
+    async def _create(self, url: str, *, guild_id: int, interval_s: int | None,
+                      settle: Callable[[], None]) -> tuple[Source, Classified]:
         if await Source.exists(guild_id=guild_id, url_key=url_key(url)):
             raise AlreadyExistsError(f"{url} is already a source")
         classified = await self._ingestor.classify(url)
@@ -115,16 +126,11 @@ class SourceService:
         site_url = classified.site_url
         if site_url is not None and len(site_url) > (limit_of(Source, "site_url") or 0):
             site_url = None  # a link cut short would point elsewhere: the feed's own link is optional
-        source = await Source.create(**fit(
-            Source,
-            guild_id=guild_id,
-            url=classified.url,
-            url_key=key,
-            kind=classified.kind,
-            title=classified.title or None,
-            site_url=site_url,
-            interval_s=interval_s or self._interval,
-        ))
+        values = fit(Source, guild_id=guild_id, url=classified.url, url_key=key, kind=classified.kind,
+                     title=classified.title or None, site_url=site_url, interval_s=interval_s or self._interval)
+        async with self._lock:
+            source = await Source.create(**values)
+            settle()
         # another process may have added sources meanwhile: the ones added first keep their place
         if await Source.filter(guild_id=guild_id, scheduled=True, id__lte=source.id).count() > self._max_per_guild:
             await source.delete()

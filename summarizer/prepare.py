@@ -47,13 +47,16 @@ def blank_html(text: str) -> str:
     """``text`` with markup replaced by spaces (block tags by a blank line), same length."""
     text = _blank_spans(text, _dropped_elements(text))
     comments = _comments(text)
-    out = list(text)
+    parts: list[str] = []
+    last = 0
     for match in _tags_outside(text, comments):
-        raw = match.group(0)
+        start, end = match.span()
         name = (match.group(2) or "").lower() if match.lastindex else ""
-        blank = "\n\n" + " " * (len(raw) - 2) if name in _BLOCK_TAGS and len(raw) >= 2 else " " * len(raw)
-        out[match.start() : match.end()] = blank
-    return _blank_spans("".join(out), comments)
+        blank = "\n\n" + " " * (end - start - 2) if name in _BLOCK_TAGS and end - start >= 2 else " " * (end - start)
+        parts += [text[last:start], blank]
+        last = end
+    parts.append(text[last:])
+    return _blank_spans("".join(parts), comments)
 
 
 def is_english(text: str) -> bool:

@@ -125,6 +125,8 @@ def _is_acronym_of(short: str, long: str) -> bool:
 
 def _first_names_agree(a: str, b: str) -> bool:
     a, b = a.rstrip(".").casefold(), b.rstrip(".").casefold()
+    if not a or not b:  # a "first name" of full stops only (found by fuzzing: IndexError)
+        return a == b
     if len(a) == 1 or len(b) == 1:  # an initial
         return a[0] == b[0]
     return fuzz.ratio(a, b) >= 85

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from summarizer.actors import ActorExtractor
 from summarizer.analyzer import Analyzer, InputError
-from summarizer.embeddings import Embedder
-from summarizer.summarize import ExtractiveSummarizer, Summarizer
 from summarizer.types import Document
 from tests.summarizer.fixtures.statement_cases import CASES, Case
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "khamenei-statement.txt"
-
-
-@pytest.fixture(scope="module")
-def analyzer() -> Iterator[Analyzer]:
-    embedder = Embedder(threads=1)
-    a = Analyzer(embedder, ActorExtractor(embedder), Summarizer(ExtractiveSummarizer(embedder)))
-    a.warm_up()
-    yield a
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -4,13 +4,13 @@ lines executed, never timed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
 
 from summarizer.actors import ActorExtractor
-from summarizer.actors.canonical import MAX_MENTIONS, build_actors
+from summarizer.actors.canonical import MAX_MENTIONS, build_actors, person_names_agree
 from summarizer.actors.gazetteer import default_gazetteer
 from summarizer.actors.ner import MAX_PIECES, merge_rules, tokenize
 from summarizer.analyzer import Analyzer, InputError
@@ -28,20 +28,6 @@ from tests.summarizer.hostile_text import capitalised_actors, python_steps
 ARTICLE = ('"We will not give up the fight for our homes," said Maria Lopez, who leads the tenants\' union. '
            "The city council voted on Tuesday to delay the eviction of 300 families. Officials said the vote "
            "would be repeated next month.")
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Embedder:
-    e = Embedder(threads=1)
-    e.warm_up()
-    return e
-
-
-@pytest.fixture(scope="module")
-def analyzer(embedder: Embedder) -> Iterator[Analyzer]:
-    a = Analyzer(embedder, ActorExtractor(embedder), Summarizer(ExtractiveSummarizer(embedder)))
-    a.warm_up()
-    yield a
 
 
 # ---------------------------------------------------------------- defect 5: quadratic splitting
@@ -129,6 +115,14 @@ def test_grouping_stops_at_a_bounded_number_of_mentions() -> None:
     found = [Mention("Khamenei", i * 15, i * 15 + 8, "PERSON") for i in range(MAX_MENTIONS + 500)]
     actors = build_actors(text, found)
     assert sum(len(a.mentions) for a in actors) == MAX_MENTIONS
+
+
+def test_a_first_name_of_full_stops_only_is_no_crash() -> None:
+    """Found by fuzzing: ". Smith" against "1. Smith" compared the first letter of an empty name."""
+    assert person_names_agree("1. Smith", ". Smith") is False
+    text = "1. Smith met . Smith there."
+    actors = build_actors(text, [Mention("1. Smith", 0, 8, "PERSON"), Mention(". Smith", 13, 20, "PERSON")])
+    assert sorted(m.text for a in actors for m in a.mentions) == [". Smith", "1. Smith"]
 
 
 def test_the_tagger_reads_a_bounded_number_of_word_pieces(embedder: Embedder) -> None:

@@ -128,3 +128,5 @@ class Answer:
     text: str
     citations: tuple[Citation, ...] = ()
     score: float = 0.0
+    # The short answer words inside a cited document (offsets into its text), when the reader finds them.
+    short: Citation | None = None

@@ -1,8 +1,16 @@
-"""/ask: an answer with numbered citations, or the refusal."""
+"""/ask: an answer with numbered citations, or the refusal.
+
+An answer with the reader's short answer shows it first, in bold, with its citation number, then
+the cited sentence(s) verbatim; without one, the answer as the answerer wrote it. A refusal reads as
+the answerer wrote it ("The sources don't say."); when it carries citations (the closest things the
+sources do say) they follow it, marked as not the answer. The numbered sources close the reply.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.presenters.common import article_link
 from bot.presenters.message import (
@@ -12,15 +20,25 @@ from bot.presenters.message import (
     Embed,
     Reply,
     escape_markdown,
+    escape_truncate,
     fit_embeds,
+    one_line,
     pack_lines,
     split_text,
     truncate_markdown,
 )
-from bot.services.views import AnswerView
+from bot.services.views import AnswerView, NumberedCitation
+
+if TYPE_CHECKING:
+    from bot.services.asking import ShortAnswer
 
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
 SOURCES = "Sources:"
+NOT_THE_ANSWER = "Not the answer, but the sources do say:"
+NO_ANSWER = "I could not answer that from the articles I have."
+SHORT_LIMIT = 300  # characters of the bold short answer (escaped)
+CLOSEST_LIMIT = 400  # characters of each closest sentence shown with a refusal (escaped)
+MAX_CLOSEST = 2
 
 
 def answer_markdown(text: str) -> str:
@@ -29,20 +47,34 @@ def answer_markdown(text: str) -> str:
     return _MARKER.sub(r"[\1]", escape_markdown(text.strip()))
 
 
+def answer_body(view: AnswerView) -> str:
+    """The reply's text before its sources: the bold short answer and the cited sentences, the
+    answer as written, or the refusal with the closest things the sources say."""
+    if not view.answered:
+        refusal = escape_markdown(view.text.strip()) or NO_ANSWER
+        closest = _by_number(view.citations)[:MAX_CLOSEST]
+        if not closest:
+            return refusal
+        return f"{refusal}\n\n{NOT_THE_ANSWER}\n" + "\n".join(_quoted(c, CLOSEST_LIMIT) for c in closest)
+    written = answer_markdown(view.text)
+    short: ShortAnswer | None = getattr(view, "short", None)  # a ReadAnswerView's, when the reader found one
+    words = escape_truncate(one_line(short.text), SHORT_LIMIT) if short is not None else ""
+    cited = _by_number(view.citations)
+    if short is None or not words or not cited:
+        return written or "(empty answer)"
+    marker = f" [{short.number}]" if short.number in {c.number for c in cited} else ""
+    return f"**{words}**{marker}\n\n" + "\n".join(_quoted(c) for c in cited)
+
+
 def source_lines(view: AnswerView) -> list[str]:
     """``[n] [outlet — title](url)``, one per citation number."""
-    seen: dict[int, str] = {}
-    for c in sorted(view.citations, key=lambda c: c.number):
-        seen.setdefault(c.number, f"[{c.number}] {article_link(c.article)}")
-    return list(seen.values())
+    return [f"[{c.number}] {article_link(c.article)}" for c in _by_number(view.citations)]
 
 
 def present_answer(view: AnswerView) -> Reply:
     """The answer in the content and its sources after it; when that is too long, the sources
     (and any rest of the answer) go into embeds."""
-    if not view.answered:
-        return Reply(content=_refusal(view)[0])
-    answer = answer_markdown(view.text) or "(empty answer)"
+    answer = answer_body(view)
     sources = source_lines(view)
     full = f"{answer}\n\n{SOURCES}\n" + "\n".join(sources) if sources else answer
     if len(full) <= CONTENT_LIMIT:
@@ -67,9 +99,7 @@ def present_answer(view: AnswerView) -> Reply:
 def answer_messages(view: AnswerView) -> list[str]:
     """The answer as messages of at most 2000 characters, cut at sentence ends, with the numbered
     sources at the end (for replies in a thread)."""
-    if not view.answered:
-        return _refusal(view)
-    messages = split_text(answer_markdown(view.text), CONTENT_LIMIT) or ["(empty answer)"]
+    messages = split_text(answer_body(view), CONTENT_LIMIT)
     sources = source_lines(view)
     if not sources:
         return messages
@@ -89,6 +119,16 @@ def answer_messages(view: AnswerView) -> list[str]:
     return messages
 
 
-def _refusal(view: AnswerView) -> list[str]:
-    text = escape_markdown(view.text.strip()) or "I could not answer that from the articles I have."
-    return split_text(text, CONTENT_LIMIT)
+def _quoted(citation: NumberedCitation, limit: int | None = None) -> str:
+    """``[n] “the cited words”``, escaped (and cut to ``limit`` characters)."""
+    words = one_line(citation.text)
+    shown = escape_markdown(words) if limit is None else escape_truncate(words, limit)
+    return f"[{citation.number}] “{shown}”"
+
+
+def _by_number(citations: Sequence[NumberedCitation]) -> list[NumberedCitation]:
+    """One citation per number, in number order."""
+    seen: dict[int, NumberedCitation] = {}
+    for c in sorted(citations, key=lambda c: c.number):
+        seen.setdefault(c.number, c)
+    return list(seen.values())

@@ -1,9 +1,17 @@
-"""`/ask`: answers from a server's recent articles (or one story's), with numbered citations."""
+"""`/ask`: answers from a server's recent articles (or one story's), with numbered citations.
+
+A story's question is answered from every article of the story in full (later updates included;
+the answer may sit in paragraph 12). A story with more than ``MAX_STORY_ARTICLES`` articles is read
+from its first article and its newest ones. When the answerer refuses but names the closest thing
+the sources do say (a refusal that carries citations), those citations are kept, so the reply can
+show them, marked as not the answer.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -16,9 +24,25 @@ from bot.services.views import AnswerView, NumberedCitation
 from bot.storage.models import Article
 from summarizer.answers import Answerer
 from summarizer.embeddings import Embedder
-from summarizer.types import Document
+from summarizer.types import Answer, Document
 
 MAX_QUESTION_CHARS = 500
+MAX_STORY_ARTICLES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ShortAnswer:
+    """The reader's short answer: its words, verbatim from the article, and the citation they are in."""
+
+    text: str
+    number: int  # the citation number ([n]) of the sentence or article that holds the words
+
+
+@dataclass(frozen=True, slots=True)
+class ReadAnswerView(AnswerView):
+    """An :class:`AnswerView` with the reader's short answer (AnswerView has no field for it yet)."""
+
+    short: ShortAnswer | None = None
 
 
 class AskService:
@@ -43,8 +67,7 @@ class AskService:
         sources = await guild_source_ids(guild_id)
         stories = [*story_ids, *([story_id] if story_id is not None else [])]
         if stories:
-            ids = list(await Article.filter(story_id__in=stories, id__in=visible_article_ids(sources))
-                       .order_by("id").limit(50).values_list("id", flat=True))
+            ids = await self._story_articles(stories, sources)
             if not ids:
                 raise NotFoundError("that story has no articles from this server's sources")
         else:
@@ -57,14 +80,20 @@ class AskService:
         if not docs:
             return AnswerView(question, False, "There are no recent articles to answer from yet.", (), 0)
         answer = await asyncio.to_thread(self._answerer.run, question, docs, tuple(history))
-        if not answer.answered:
-            return AnswerView(question, False, answer.text, (), len(docs))
-        links = await article_links([int(c.document_id) for c in answer.citations], sources)
-        citations = tuple(
-            NumberedCitation(n, c.text, links[int(c.document_id)])
-            for n, c in enumerate(answer.citations, start=1) if int(c.document_id) in links
-        )
-        return AnswerView(question, True, answer.text, citations, len(docs))
+        citations = await _numbered(answer, sources)
+        if not answer.answered:  # any citations are the closest things the sources do say
+            return AnswerView(question, False, answer.text, citations, len(docs))
+        return ReadAnswerView(question, True, answer.text, citations, len(docs), short=short_answer(answer, citations))
+
+    @staticmethod
+    async def _story_articles(stories: Sequence[int], sources: list[int]) -> list[int]:
+        """The stories' articles visible to the server, oldest first: all of them, or the first and
+        the newest when there are more than ``MAX_STORY_ARTICLES``."""
+        visible = Article.filter(story_id__in=list(stories), id__in=visible_article_ids(sources))
+        newest = await visible.order_by("-id").limit(MAX_STORY_ARTICLES).values_list("id", flat=True)
+        first = await visible.order_by("id").limit(1).values_list("id", flat=True)
+        ids = sorted({*first, *newest})
+        return ids if len(ids) <= MAX_STORY_ARTICLES else [ids[0], *ids[-(MAX_STORY_ARTICLES - 1):]]
 
     async def _retrieve(self, question: str, sources: list[int]) -> list[int]:
         """The recent articles closest to the question (title + lead embeddings)."""
@@ -82,3 +111,26 @@ class AskService:
         scores = matrix @ np.asarray(qvec, dtype=np.float32)
         best = np.argsort(-scores)[: self._documents]
         return [ids[i] for i in best]
+
+
+async def _numbered(answer: Answer, sources: list[int]) -> tuple[NumberedCitation, ...]:
+    """The answer's citations numbered as in its text ([1], [2], ...), with their articles' links;
+    one whose article the server cannot see is left out."""
+    links = await article_links([int(c.document_id) for c in answer.citations], sources)
+    return tuple(NumberedCitation(n, c.text, links[int(c.document_id)])
+                 for n, c in enumerate(answer.citations, start=1) if int(c.document_id) in links)
+
+
+def short_answer(answer: Answer, citations: Sequence[NumberedCitation]) -> ShortAnswer | None:
+    """The short answer with the number of the citation it lies in (else of one in its article);
+    None when the reader found none or its article is not among the shown citations."""
+    short = answer.short
+    if short is None or not short.text.strip():
+        return None
+    shown = {c.number for c in citations}
+    same_article = [n for n, c in enumerate(answer.citations, start=1)
+                    if n in shown and c.document_id == short.document_id]
+    inside = [n for n in same_article
+              if answer.citations[n - 1].start <= short.start and short.end <= answer.citations[n - 1].end]
+    numbers = inside or same_article
+    return ShortAnswer(short.text, numbers[0]) if numbers else None

@@ -230,12 +230,21 @@ class AnalysisService:
             await self._take(article)
             await Mention.bulk_create(mentions)
             await Statement.bulk_create(statements)
-            story, decision_reason, joined = await self._assign_story(article, candidate)
+            if analysis.embedding:
+                story, decision_reason, joined = await self._assign_story(article, candidate)
+                story_event = fitted(PipelineEvent, url_key=article.url_key, url=article.url,
+                                     source_id=article.source_id, article_id=article.id, stage="story",
+                                     outcome="joined" if joined else "new", detail=f"story {story.id}: {decision_reason}")
+            else:  # the encoder failed for this article: no story to join (noted in `errors`)
+                story, joined = None, False
+                story_event = fitted(PipelineEvent, url_key=article.url_key, url=article.url,
+                                     source_id=article.source_id, article_id=article.id, stage="story",
+                                     outcome="skipped", detail="no embedding: the article joins no story")
             article.summary = analysis.summary.text
             article.summary_method = analysis.summary.method
-            article.embedding = vector_bytes(analysis.embedding)
+            article.embedding = vector_bytes(analysis.embedding) if analysis.embedding else None
             article.analysis_error = None
-            article.story_id = story.id
+            article.story_id = story.id if story else None
             if analysis.language and not article.language:
                 article.language = analysis.language
             fields = ["summary", "summary_method", "embedding", "analysis_error", "story_id", "language"]
@@ -248,13 +257,11 @@ class AnalysisService:
                        outcome="partial" if analysis.errors else analysis.summary.method,
                        detail=f"{len(analysis.actors)} actors, {len(statements)} statements"
                               + "".join(f"; {n}" for n in notes)),
-                fitted(PipelineEvent, url_key=article.url_key, url=article.url, source_id=article.source_id,
-                       article_id=article.id, stage="story", outcome="joined" if joined else "new",
-                       detail=f"story {story.id}: {decision_reason}"),
+                story_event,
             ])
         return AnalysedArticle(article.id, article.title, article.url, article.summary or "",
-                               tuple(a.name for a in analysis.actors), len(statements), story.id, joined,
-                               article.deliverable)
+                               tuple(a.name for a in analysis.actors), len(statements),
+                               story.id if story else None, joined, article.deliverable)
 
     async def _assign_story(self, article: Article, candidate: StoryCandidate) -> tuple[Story, str, bool]:
         since = candidate.published - self._clusterer.window

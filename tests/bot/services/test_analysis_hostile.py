@@ -221,3 +221,21 @@ async def test_a_component_that_failed_is_named_in_why_and_the_rest_is_stored(db
     trace = await WhyService(language.topics).trace(0, article.url)
     analyze = [s for s in trace.steps if s.stage == "analyze"]
     assert analyze[0].outcome == "partial" and "statements: IndexError" in analyze[0].detail
+
+
+@pytest.mark.db
+async def test_an_article_without_an_embedding_is_stored_without_a_story(db: str, language: Language) -> None:
+    class EncoderFailed:
+        def run_many(self, docs):  # type: ignore[no-untyped-def]
+            return [dataclasses.replace(a, embedding=(), errors=("embedding failed: RuntimeError: no",))
+                    for a in language.analyzer.run_many(docs)]
+
+        def run(self, doc):  # type: ignore[no-untyped-def]
+            return self.run_many([doc])[0]
+
+    article = (await _pair(1))[0]
+    done = await _service(language, EncoderFailed()).process_pending()
+    assert done[0].error is None and done[0].story_id is None and done[0].summary
+    stored = await Article.get(id=article.id)
+    assert stored.analyzed_at and stored.story_id is None and stored.embedding is None
+    assert await PipelineEvent.get(article_id=article.id, stage="story", outcome="skipped")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from bot.presenters.common import article_link
 from bot.presenters.message import (
@@ -28,9 +27,6 @@ from bot.presenters.message import (
     truncate_markdown,
 )
 from bot.services.views import AnswerView, NumberedCitation
-
-if TYPE_CHECKING:
-    from bot.services.asking import ShortAnswer
 
 _MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
 SOURCES = "Sources:"
@@ -57,7 +53,7 @@ def answer_body(view: AnswerView) -> str:
             return refusal
         return f"{refusal}\n\n{NOT_THE_ANSWER}\n" + "\n".join(_quoted(c, CLOSEST_LIMIT) for c in closest)
     written = answer_markdown(view.text)
-    short: ShortAnswer | None = getattr(view, "short", None)  # a ReadAnswerView's, when the reader found one
+    short = view.short
     words = escape_truncate(one_line(short.text), SHORT_LIMIT) if short is not None else ""
     cited = _by_number(view.citations)
     if short is None or not words or not cited:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -20,7 +19,7 @@ from bot.errors import InvalidInputError, NotFoundError
 from bot.ingest.pipeline import utcnow
 from bot.services.analysis import vector_of
 from bot.services.scope import article_links, guild_source_ids, visible_article_ids
-from bot.services.views import AnswerView, NumberedCitation
+from bot.services.views import AnswerView, NumberedCitation, ShortAnswer
 from bot.storage.models import Article
 from summarizer.answers import Answerer
 from summarizer.embeddings import Embedder
@@ -28,21 +27,6 @@ from summarizer.types import Answer, Document
 
 MAX_QUESTION_CHARS = 500
 MAX_STORY_ARTICLES = 50
-
-
-@dataclass(frozen=True, slots=True)
-class ShortAnswer:
-    """The reader's short answer: its words, verbatim from the article, and the citation they are in."""
-
-    text: str
-    number: int  # the citation number ([n]) of the sentence or article that holds the words
-
-
-@dataclass(frozen=True, slots=True)
-class ReadAnswerView(AnswerView):
-    """An :class:`AnswerView` with the reader's short answer (AnswerView has no field for it yet)."""
-
-    short: ShortAnswer | None = None
 
 
 class AskService:
@@ -83,7 +67,7 @@ class AskService:
         citations = await _numbered(answer, sources)
         if not answer.answered:  # any citations are the closest things the sources do say
             return AnswerView(question, False, answer.text, citations, len(docs))
-        return ReadAnswerView(question, True, answer.text, citations, len(docs), short=short_answer(answer, citations))
+        return AnswerView(question, True, answer.text, citations, len(docs), short=short_answer(answer, citations))
 
     @staticmethod
     async def _story_articles(stories: Sequence[int], sources: list[int]) -> list[int]:

@@ -96,12 +96,21 @@ class NumberedCitation:
 
 
 @dataclass(frozen=True, slots=True)
+class ShortAnswer:
+    """The reader's short answer: its words, verbatim from the article, and the citation they are in."""
+
+    text: str
+    number: int  # the citation number ([n]) of the sentence or article that holds the words
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerView:
     question: str
     answered: bool
     text: str  # the answer with [n] markers, or the refusal
     citations: tuple[NumberedCitation, ...] = ()
     articles_considered: int = 0
+    short: ShortAnswer | None = None
 
 
 @dataclass(frozen=True, slots=True)

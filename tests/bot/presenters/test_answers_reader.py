@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from bot.presenters.answers import SHORT_LIMIT, answer_messages, present_answer
 from bot.presenters.text import render_text
-from bot.services.asking import ReadAnswerView, ShortAnswer, short_answer
-from bot.services.views import AnswerView, NumberedCitation
+from bot.services.asking import short_answer
+from bot.services.views import AnswerView, NumberedCitation, ShortAnswer
 from summarizer.types import Answer, Citation
 from tests.bot.presenters.helpers import NASTY, all_text, article, assert_valid
 
@@ -23,8 +23,8 @@ def cited(n: int, text: str, *, outlet: str = "Southern Dispatch", title: str | 
     return NumberedCitation(n, text, article(n, outlet=outlet, title=title))
 
 
-def read(short: str | None, *citations: NumberedCitation, number: int = 1, text: str = "") -> ReadAnswerView:
-    return ReadAnswerView("Which city has beefed up security for its carnival?", True,
+def read(short: str | None, *citations: NumberedCitation, number: int = 1, text: str = "") -> AnswerView:
+    return AnswerView("Which city has beefed up security for its carnival?", True,
                           text or " ".join(f"{c.text} [{c.number}]" for c in citations), tuple(citations), 3,
                           short=ShortAnswer(short, number) if short is not None else None)
 
@@ -126,7 +126,7 @@ def test_fuzz_answers_and_refusals_within_limits(short: str | None, sentences: l
                                                  answered: bool, text: str) -> None:
     """Any short answer, sentences and refusal text: a valid reply and messages of 1-2,000 characters."""
     citations = tuple(cited(n, s or "x", title=s[:300] or None) for n, s in enumerate(sentences, start=1))
-    view = ReadAnswerView("q", answered, text, citations, 1,
+    view = AnswerView("q", answered, text, citations, 1,
                           short=ShortAnswer(short, number) if short is not None else None)
     assert_valid(present_answer(view))
     messages = answer_messages(view)

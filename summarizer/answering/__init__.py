@@ -1,0 +1,1 @@
+"""Answering: retrieval over a story, the trained answer reader, refusal."""

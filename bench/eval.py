@@ -333,6 +333,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bench.eval_language import language_rows
 
         rows += language_rows(threads=args.threads)
+        from bench.eval_qa import qa_rows
+        from summarizer.embeddings import Embedder
+
+        rows += qa_rows(Embedder(threads=args.threads))
     rows.append(("eval wall time (s)", f"{time.perf_counter() - start:.1f}"))
 
     print(_table(rows))

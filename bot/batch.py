@@ -155,12 +155,17 @@ def analysis_record(doc_id: str, analysis: Analysis) -> dict[str, Any]:
 
 
 def answer_record(record_id: str, answer: Answer) -> dict[str, Any]:
-    return {
+    """The `briefbot ask` output line; "short" (the short answer's offsets and words) only when the
+    reader found one."""
+    record: dict[str, Any] = {
         "id": record_id,
         "answered": answer.answered,
         "answer": answer.text,
         "citations": [{"start": c.start, "end": c.end, "text": c.text} for c in answer.citations],
     }
+    if answer.short is not None:
+        record["short"] = {"start": answer.short.start, "end": answer.short.end, "text": answer.short.text}
+    return record
 
 
 def failure_reason(exc: BaseException) -> str:

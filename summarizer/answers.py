@@ -61,6 +61,7 @@ import bm25s
 import numpy as np
 import snowballstemmer
 
+from summarizer.answering.reader import MiniLMReader, Reader, Reading, TransformersReader
 from summarizer.sentences import split_sentences
 from summarizer.textclean import scrub
 from summarizer.types import Answer, Citation, Document, Sentence
@@ -336,60 +337,6 @@ class _Candidate:
     position: int  # index into the flat candidate list
 
 
-class _QAModel:
-    """A lazily loaded transformers extractive-QA model that picks a span inside given contexts."""
-
-    def __init__(self, ref: str | Path, *, max_answer_tokens: int = 30, max_length: int = 384) -> None:
-        self.ref = str(ref)
-        self.max_answer_tokens = max_answer_tokens
-        self.max_length = max_length
-        self._loaded: tuple[Any, Any] | None = None
-        self._lock = threading.Lock()
-
-    def _load(self) -> tuple[Any, Any]:
-        with self._lock:
-            if self._loaded is None:
-                from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-
-                local = Path(self.ref).exists()
-                log.info("loading QA model %s", self.ref)
-                tokenizer = AutoTokenizer.from_pretrained(self.ref, local_files_only=local)
-                model = AutoModelForQuestionAnswering.from_pretrained(self.ref, local_files_only=local)
-                model.eval()
-                self._loaded = (tokenizer, model)
-            return self._loaded
-
-    def best_span(self, question: str, contexts: Sequence[str]) -> tuple[int, int, int, float] | None:
-        """(context index, start char, end char, score) of the best non-empty span, or None."""
-        import torch
-
-        tokenizer, model = self._load()
-        question, contexts = scrub(question), [scrub(c) for c in contexts]  # same lengths: offsets hold
-        enc = tokenizer([question] * len(contexts), list(contexts), truncation="only_second",
-                        max_length=self.max_length, padding=True, return_offsets_mapping=True, return_tensors="pt")
-        offsets = enc.pop("offset_mapping").tolist()
-        sequence_ids = [enc.sequence_ids(i) for i in range(len(contexts))]
-        inputs = {k: v for k, v in enc.items() if k in tokenizer.model_input_names}
-        with torch.inference_mode():
-            out = model(**inputs)
-        starts = out.start_logits.float().numpy()
-        ends = out.end_logits.float().numpy()
-        best: tuple[int, int, int, float] | None = None
-        for i in range(len(contexts)):
-            positions = [j for j, s in enumerate(sequence_ids[i]) if s == 1]
-            if not positions:
-                continue
-            lo, hi = positions[0], positions[-1]
-            for s in range(lo, hi + 1):
-                e_hi = min(hi, s + self.max_answer_tokens - 1)
-                e = s + int(np.argmax(ends[i, s : e_hi + 1]))
-                score = float(starts[i, s] + ends[i, e])
-                start_char, end_char = offsets[i][s][0], offsets[i][e][1]
-                if end_char > start_char and (best is None or score > best[3]):
-                    best = (i, start_char, end_char, score)
-        return best
-
-
 class Answerer:
     """Answers questions from given documents, extractively, with citations (module docstring)."""
 
@@ -398,7 +345,13 @@ class Answerer:
                  min_gain: float = 0.15, redundancy: float = 0.9,
                  type_penalty: float = 0.75, min_tokens: int = 3, context: bool = True, candidates: int = 5,
                  qa_model: str | Path | None = None, qa_candidates: int = 3,
-                 cache: MutableMapping[str, DocumentIndex] | None = None, cache_size: int = 512) -> None:
+                 cache: MutableMapping[str, DocumentIndex] | None = None, cache_size: int = 512,
+                 reader: Reader | None = None, use_reader: bool | None = None, reader_candidates: int = 8) -> None:
+        """``reader``: what decides between answering and refusing, over the top
+        ``reader_candidates`` retrieved sentences (``qa_model`` makes it a ``TransformersReader``;
+        ``use_reader=True`` without either, the bundled ``MiniLMReader``). Without a reader (the
+        default for now: the bundled head is not yet as good as the rules on the hand-written
+        articles, see bench/eval_qa.py) the rule gate decides (``min_score`` on the support score)."""
         if max_sentences < 1:
             raise ValueError("max_sentences must be at least 1")
         if not 0 <= dense_weight <= 1:
@@ -416,11 +369,30 @@ class Answerer:
         self.context = context
         self.candidates = max(1, candidates)
         self.qa_candidates = qa_candidates
-        self._qa = _QAModel(qa_model) if qa_model else None
+        self.reader_candidates = max(1, reader_candidates)
+        self._reader: Reader | None = None
+        if use_reader is None:
+            use_reader = reader is not None or qa_model is not None
+        if use_reader:
+            self._reader = reader or (TransformersReader(qa_model) if qa_model else MiniLMReader(embedder))
         self._own_cache = cache is None
         self._cache: MutableMapping[str, DocumentIndex] = OrderedDict() if cache is None else cache
         self._cache_size = cache_size
         self._lock = threading.Lock()
+
+    @property
+    def threshold(self) -> float:
+        """The score under which the answerer refuses: the reader's, or ``min_score`` without one."""
+        return self._reader.threshold if self._reader is not None else self.min_score
+
+    def warm_up(self) -> None:
+        """Loads the embedder and the reader (else both load on the first question)."""
+        self._embedder.warm_up()
+        if self._reader is not None:
+            try:
+                self._reader.warm_up()
+            except Exception:  # a broken optional model: questions fall back to the rule gate
+                log.exception("answer reader failed to load")
 
     # ------------------------------------------------------------------ indexing
 
@@ -508,6 +480,10 @@ class Answerer:
             rank, support = rank * factor, support * factor
 
         order = np.argsort(-rank, kind="stable")
+        if self._reader is not None:
+            read = self._read(expanded.dense, [candidates[int(j)] for j in order[: self.reader_candidates]])
+            if read is not None:
+                return self._reader_answer(question, read, indexes, documents, vectors)
         # the best-ranked of the leading candidates that is supported on its own terms
         head = [int(j) for j in order[: self.candidates]]
         supported = [j for j in head if support[j] >= self.min_score]
@@ -538,13 +514,7 @@ class Answerer:
         if self.context:
             picked = self._with_context(picked, indexes)
 
-        score = float(support[best])
-        if self._qa is not None:
-            qa = self._qa_answer(expanded.dense, [candidates[c] for c in chosen[: self.qa_candidates]], documents,
-                                 score)
-            if qa is not None:
-                return qa
-        return self._compose(picked, documents, score)
+        return self._compose(picked, documents, float(support[best]))
 
     # ------------------------------------------------------------------ helpers
 
@@ -603,24 +573,43 @@ class Answerer:
             parts.append(f"{c.sentence.text} [{n}]")
         return Answer(True, " ".join(parts), tuple(citations), score)
 
-    def _qa_answer(self, question: str, top: Sequence[_Candidate], documents: Sequence[Document],
-                   score: float) -> Answer | None:
-        assert self._qa is not None
+    def _read(self, question: str, top: Sequence[_Candidate]) -> list[tuple[_Candidate, Reading]] | None:
+        """The reader's readings of ``top``, best first; None when the reader fails (the rule gate
+        then decides)."""
+        assert self._reader is not None
         try:
-            span = self._qa.best_span(question, [c.sentence.text for c in top])
-        except Exception:  # a broken optional model must not break answering
-            log.exception("QA model failed; answering extractively")
+            readings = self._reader.read(question, [c.sentence.text for c in top])
+        except Exception:  # a broken optional model must not break answering: the rules carry on
+            log.exception("answer reader failed; using the rule gate")
             return None
-        if span is None:
-            return None
-        i, start, end, _ = span
-        c = top[i]
-        text = c.sentence.text[start:end].strip()
-        if not text:
-            return None
-        doc = documents[c.doc]
-        citation = Citation(doc.id, c.sentence.start, c.sentence.end, doc.text[c.sentence.start : c.sentence.end])
-        return Answer(True, f"{text} [1]", (citation,), score)
+        ranked = sorted(zip(top, readings, strict=True), key=lambda cr: -cr[1].score)
+        return ranked
+
+    def _reader_answer(self, question: str, read: Sequence[tuple[_Candidate, Reading]],
+                       indexes: Sequence[DocumentIndex], documents: Sequence[Document],
+                       vectors: np.ndarray) -> Answer:
+        """The best-read sentence (with its short answer), and others the reader finds almost as
+        good; or the refusal when even the best is under the reader's threshold."""
+        assert self._reader is not None
+        threshold = self._reader.threshold
+        best, reading = read[0]
+        if reading.score < threshold:
+            log.debug("refusing %r: reader %.3f < %.3f", question, reading.score, threshold)
+            return Answer(False, REFUSAL, score=reading.score)
+        chosen = [best]
+        for c, r in read[1:]:
+            if len(chosen) >= self.max_sentences or r.score < max(threshold, self.follow_ratio * reading.score):
+                break
+            if max(float(vectors[c.position] @ vectors[o.position]) for o in chosen) < self.redundancy:
+                chosen.append(c)
+        picked = self._with_context(chosen, indexes) if self.context else chosen
+        answer = self._compose(picked, documents, reading.score)
+        if reading.span is None:
+            return answer
+        doc = documents[best.doc]
+        start, end = best.sentence.start + reading.span[0], best.sentence.start + reading.span[1]
+        short = Citation(doc.id, start, end, doc.text[start:end])
+        return Answer(True, answer.text, answer.citations, answer.score, short)
 
 
 __all__ = [

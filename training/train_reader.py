@@ -12,8 +12,8 @@ Data:
   gets a sentence of another article (a negative).
 * evaluation only: ``../shared/eval/qa/squad2-dev.jsonl`` (8 SQuAD 2.0 dev articles, CC BY-SA 4.0),
   never trained on. The no-answer threshold is tuned by folds by article: 4 folds of 2 titles; per
-  fold the threshold that maximises the mean of "gold answer in the top sentence" (answerable) and
-  "refused" (unanswerable) on the other 6 titles is applied to the fold's 2. The printed figures
+  fold the lowest threshold that refuses 70% of the unanswerable questions of the other 6 titles
+  (``summarizer.answering.calibrate.tune``) is applied to the fold's 2. The printed figures
   are those held-out ones; the shipped threshold is the mean of the 4 folds' thresholds.
 
 The transformer stays frozen; its states (layers ``head.LAYERS``) are computed once and cached

@@ -147,3 +147,14 @@ def test_a_transformers_qa_model_plugs_into_the_reader_interface(embedder: Embed
     assert isinstance(Answerer(embedder, qa_model=model)._reader, TransformersReader)  # QA_MODEL's path
     refusing = Answerer(embedder, reader=TransformersReader(model, threshold=1.01))
     assert not refusing.run("Who said the ferry was overloaded?", DOCUMENTS).answered
+
+
+def test_briefbot_ask_writes_the_short_answer_only_when_there_is_one() -> None:
+    """The `briefbot ask` line gains "short" (offsets and words) when the reader found one."""
+    from bot.batch import answer_record
+    from summarizer.types import Answer, Citation
+
+    sentence = Citation("d", 10, 40, "Mayor Helena Vostrikova resigned")
+    with_short = answer_record("q1", Answer(True, "x [1]", (sentence,), 0.9, Citation("d", 16, 33, "Helena Vostrikova")))
+    assert with_short["short"] == {"start": 16, "end": 33, "text": "Helena Vostrikova"}
+    assert "short" not in answer_record("q2", Answer(False, REFUSAL))

@@ -277,7 +277,9 @@ class AnalysisService:
                 actor_counts=dict(state.actor_counts),
             ))
             return story, decision.reason, False
-        row = next(r for r in rows if str(r.id) == decision.story_id)
+        # the story's row, locked: another process joining an article to it waits for this one to
+        # commit, so its counts include this article (PostgreSQL; SQLite has one writer already)
+        row = await Story.filter(id=int(decision.story_id)).select_for_update().get()
         state = self._clusterer.update(_state(row), candidate)
         row.centroid = vector_bytes(state.centroid)
         row.actor_counts = dict(state.actor_counts)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.batch import BadLine, InputAborted, Numbered, clean_text, read_records, run_batches
 
-FUZZ_EXAMPLES = 600
+FUZZ_EXAMPLES = 300
 
 
 def records(data: bytes, required: tuple[str, ...] = ("id", "text"), **kw: Any) -> list[Numbered | BadLine]:

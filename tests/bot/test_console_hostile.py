@@ -17,7 +17,7 @@ from tests.bot.test_console import console, section
 from tests.support.content import Item, rss
 from tests.support.feedserver import FeedServer
 
-FUZZ_EXAMPLES = 1500
+FUZZ_EXAMPLES = 600
 T0 = datetime(2026, 11, 20, 9, tzinfo=UTC)
 HUGE = "9" * 25
 

@@ -34,8 +34,8 @@ from tests.summarizer.hostile_text import capitalised_actors, hostile_text, pyth
 FUZZ = settings(deadline=None, database=None, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.function_scoped_fixture])
-PURE = settings(FUZZ, max_examples=300)  # no model: cheap examples
-MODEL = settings(FUZZ, max_examples=25)  # the encoder and tagger: about 0.1-0.5 s an example
+PURE = settings(FUZZ, max_examples=150)  # no model: cheap examples
+MODEL = settings(FUZZ, max_examples=15)  # the encoder and tagger: about 0.1-0.5 s an example
 
 # texts up to ~60,000 characters (~20,000 for the model: its tagger reads up to 25,000 word pieces
 # of them, seconds an example): long runs of one piece
@@ -142,7 +142,7 @@ def test_story_clustering_takes_any_candidates(rows: list[tuple[str, str, list[f
         assert len(embed_candidate_text(title, lead)) <= 700
 
 
-@settings(FUZZ, max_examples=40)
+@settings(FUZZ, max_examples=20)
 @given(hostile_text(max_pieces=4, max_run=3))
 def test_the_work_grows_linearly_for_any_repeated_piece(unit: str) -> None:
     """Four times the text costs at most about four times the lines executed, for any unit."""

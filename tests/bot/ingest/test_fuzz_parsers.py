@@ -158,13 +158,13 @@ def parse_or_refuse(body: bytes, content_type: str | None = None) -> ParsedFeed 
     return feed
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=150)
 @given(kind=st.sampled_from(list(DOCUMENTS)), title=hostile_text(), items=entries)
 def test_hostile_feeds_parse_to_clean_bounded_fields(kind: str, title: str, items: list[dict[str, str]]) -> None:
     parse_or_refuse(DOCUMENTS[kind](title, items))
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=150)
 @given(prefix=st.sampled_from([b"", b"\xef\xbb\xbf", b'<?xml version="1.0"?><rss version="2.0"><channel><item>',
                                b'<feed xmlns="http://www.w3.org/2005/Atom"><entry>', b"<rdf:RDF>",
                                b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": ',
@@ -217,7 +217,7 @@ def hostile_page(draw: st.DrawFn) -> str:
     return f"<!doctype html><html><head>{head}</head><body><article>{paragraphs}</article></body></html>"
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=75)
 @given(page=hostile_page(), as_bytes=st.booleans())
 def test_hostile_pages_extract_to_clean_bounded_fields(page: str, as_bytes: bool) -> None:
     html = page.encode("utf-8", "replace") if as_bytes else page
@@ -226,14 +226,14 @@ def test_hostile_pages_extract_to_clean_bounded_fields(page: str, as_bytes: bool
         assert url.startswith(("http://", "https://"))
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=75)
 @given(body=st.binary(max_size=4000))
 def test_arbitrary_bytes_extract_or_give_nothing(body: bytes) -> None:
     check_page(extract_page(body, "https://news.example/a/1"))
     discover_feeds(body, "https://news.example/a/1")
 
 
-@settings(FUZZ, max_examples=400)
+@settings(FUZZ, max_examples=200)
 @given(fragment=hostile_text())
 def test_html_to_text_never_raises(fragment: str) -> None:
     assert isinstance(html_to_text(fragment), str)
@@ -242,7 +242,7 @@ def test_html_to_text_never_raises(fragment: str) -> None:
 # -- OPML and URLs -------------------------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=200)
+@settings(FUZZ, max_examples=100)
 @given(outlines=st.lists(st.tuples(hostile_text(), hostile_text()), max_size=8), raw=st.binary(max_size=500),
        broken=st.booleans())
 def test_opml_parses_or_is_refused_cleanly(outlines: list[tuple[str, str]], raw: bytes, broken: bool) -> None:
@@ -256,7 +256,7 @@ def test_opml_parses_or_is_refused_cleanly(outlines: list[tuple[str, str]], raw:
         assert all(isinstance(e.url, str) and e.url for e in parsed)
 
 
-@settings(FUZZ, max_examples=600)
+@settings(FUZZ, max_examples=300)
 @given(url=hostile_text(20, 50), title=hostile_text(), text=hostile_text())
 def test_url_normalisation_and_hashing_never_raise(url: str, title: str, text: str) -> None:
     try:

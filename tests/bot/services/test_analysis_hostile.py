@@ -58,6 +58,19 @@ async def _pair(n: int) -> list[Article]:
     return out
 
 
+class Replacing:
+    """The real analyzer, with the given fields of every analysis replaced (a component that failed)."""
+
+    def __init__(self, inner, **changes) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.changes = inner, changes
+
+    def run_many(self, docs):  # type: ignore[no-untyped-def]
+        return [dataclasses.replace(a, **self.changes) for a in self.inner.run_many(docs)]
+
+    def run(self, doc):  # type: ignore[no-untyped-def]
+        return self.run_many([doc])[0]
+
+
 class Hostile:
     """The real analyzer, with one article's results replaced by values too long for every column."""
 
@@ -207,16 +220,9 @@ async def test_a_failing_report_handler_does_not_stop_the_analysis_loop(db: str,
 
 @pytest.mark.db
 async def test_a_component_that_failed_is_named_in_why_and_the_rest_is_stored(db: str, language: Language) -> None:
-    class StatementsFailed:
-        def run_many(self, docs):  # type: ignore[no-untyped-def]
-            return [dataclasses.replace(a, statements=(), errors=("statements: IndexError: list index out of range",))
-                    for a in language.analyzer.run_many(docs)]
-
-        def run(self, doc):  # type: ignore[no-untyped-def]
-            return self.run_many([doc])[0]
-
+    failed = Replacing(language.analyzer, statements=(), errors=("statements: IndexError: list index out of range",))
     article = (await _pair(1))[0]
-    done = await _service(language, StatementsFailed()).process_pending()
+    done = await _service(language, failed).process_pending()
     assert done[0].error is None and done[0].summary and done[0].actors
     trace = await WhyService(language.topics).trace(0, article.url)
     analyze = [s for s in trace.steps if s.stage == "analyze"]
@@ -225,16 +231,9 @@ async def test_a_component_that_failed_is_named_in_why_and_the_rest_is_stored(db
 
 @pytest.mark.db
 async def test_an_article_without_an_embedding_is_stored_without_a_story(db: str, language: Language) -> None:
-    class EncoderFailed:
-        def run_many(self, docs):  # type: ignore[no-untyped-def]
-            return [dataclasses.replace(a, embedding=(), errors=("embedding failed: RuntimeError: no",))
-                    for a in language.analyzer.run_many(docs)]
-
-        def run(self, doc):  # type: ignore[no-untyped-def]
-            return self.run_many([doc])[0]
-
+    failed = Replacing(language.analyzer, embedding=(), errors=("embedding failed: RuntimeError: no",))
     article = (await _pair(1))[0]
-    done = await _service(language, EncoderFailed()).process_pending()
+    done = await _service(language, failed).process_pending()
     assert done[0].error is None and done[0].story_id is None and done[0].summary
     stored = await Article.get(id=article.id)
     assert stored.analyzed_at and stored.story_id is None and stored.embedding is None

@@ -40,14 +40,15 @@ Optional extractive QA: ``qa_model`` (a hub id or a local path of a ``*ForQuesti
 model) picks the answer span inside the top sentences; the answer text is then that span, cited to
 its sentence.
 
-Speed: sentence splits, tokens and embeddings are cached per document id (``cache``, or an internal
-LRU of ``cache_size`` documents), identical sentences are encoded once, and a question costs one
-short encode plus a BM25 index of the candidate sentences.
+Speed: sentence splits, tokens and clauses are cached per document id (``cache``, or an internal
+LRU of ``cache_size`` documents). A question embeds only a shortlist: each document's first
+sentence and the ``dense_pool`` (24) sentences that BM25 ranks best (embeddings are cached per text, so
+identical sentences are encoded once); a first question on a 10-article story costs one batch of
+about 35 short texts, not the whole story.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import threading
@@ -55,15 +56,22 @@ from collections import OrderedDict
 from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
 import bm25s
 import numpy as np
-import snowballstemmer
 
+from summarizer.answering.questions import (
+    ExpandedQuestion,
+    clauses,
+    expand_question,
+    has_type,
+    question_type,
+    sentence_tokens,
+    tokenize,
+)
 from summarizer.answering.reader import MiniLMReader, Reader, Reading, TransformersReader
 from summarizer.sentences import split_sentences
-from summarizer.textclean import scrub
 from summarizer.types import Answer, Citation, Document, Sentence
 
 if TYPE_CHECKING:
@@ -78,60 +86,6 @@ DEFAULT_MIN_SCORE = 0.43
 MAX_DOCUMENT_CHARS = 100_000
 MAX_QUESTION_CHARS = 1_000
 
-AnswerType = Literal["number", "time", "name"]
-
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-_STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being below between
-both but by can could did do does doing down during each few for from further had has have having he her here
-hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off
-on once only or other our ours out over own same she should so some such than that the their theirs them
-themselves then there these they this those through to too under until up very was we were what when where
-which while who whom whose why will with would you your yours yourself yourselves according much many
-""".split())
-# irregular verb forms that questions and reports often use in different tenses
-_LEMMAS = {
-    "said": "say", "says": "say", "saying": "say", "told": "tell", "tells": "tell", "telling": "tell",
-    "spoke": "speak", "spoken": "speak", "met": "meet", "won": "win", "lost": "lose", "made": "make",
-    "took": "take", "taken": "take", "gave": "give", "given": "give", "rose": "rise", "risen": "rise",
-    "fell": "fall", "fallen": "fall", "went": "go", "gone": "go", "came": "come", "saw": "see", "seen": "see",
-    "left": "leave", "began": "begin", "begun": "begin", "sold": "sell", "bought": "buy", "paid": "pay",
-    "held": "hold", "kept": "keep", "sent": "send", "led": "lead", "hit": "hit", "struck": "strike",
-    "sank": "sink", "sunk": "sink", "killed": "kill", "died": "die", "dead": "die", "deaths": "die",
-    "death": "die", "fled": "flee", "chose": "choose", "chosen": "choose", "wrote": "write", "written": "write",
-    "thought": "think", "brought": "bring", "found": "find", "grew": "grow", "grown": "grow",
-}
-
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
-                 r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half|several|score")
-_HAS_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
-_HAS_TIME = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
-    r"august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|today|tonight|"
-    r"yesterday|tomorrow|morning|afternoon|evening|overnight|midnight|noon|dawn|week|weekend|month|year|"
-    r"(?:19|20)\d\d|\d{1,2}:\d\d|\d{1,2}\s*(?:a\.?m\.?|p\.?m\.?)|ago|earlier|later|since|until)\b",
-    re.IGNORECASE,
-)
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
-_QUESTION_TYPES: tuple[tuple[re.Pattern[str], AnswerType], ...] = (
-    (re.compile(r"\bhow (?:many|much|long|far|old|big|large)\b|\bwhat (?:number|percentage|share|amount)\b|"
-                r"\bwhat (?:was|is) the (?:death )?(?:toll|number|figure|price|cost|rate)\b", re.I), "number"),
-    (re.compile(r"\bwhen\b|\bwhat (?:time|day|date|year|month)\b|\bwhich (?:day|date|year|month)\b", re.I), "time"),
-    (re.compile(r"^\s*(?:who|whom|whose)\b|\bwho (?:said|says|told|announced|warned|is|was)\b", re.I), "name"),
-)
-
-_PRONOUN = re.compile(r"\b(he|she|him|her|his|hers|they|them|their|theirs|it|its)\b", re.IGNORECASE)
-_POSSESSIVE_PRONOUNS = frozenset({"his", "hers", "their", "theirs", "its"})
-_PLURAL_PRONOUNS = frozenset({"they", "them", "their", "theirs"})
-# possessive and unambiguous: with "\s+(?:of|...)?\s*" a name followed by a long run of spaces
-# was retried once per way of splitting the run between the two \s (quadratic in the run)
-_NAME_RUN = re.compile(r"\b[A-Z][\w'’.-]*+(?:\s++(?:(?:of|the|de|al|bin|van|von|der|da|la)\s*+)?[A-Z][\w'’.-]*+)*")
-_NOT_NAMES = frozenset("""
-what who whom whose when where why how which did does do is are was were will would can could should has have had
-the a an and or but i in on at to of for from by with about after before tell say says said give list explain
-describe summarize summarise please yes no ok okay also then so if it its this that these those there he she they
-him her his their them
-""".split())
 _LEANS_ON_PREVIOUS = re.compile(
     r"^(?:he|she|they|it|this|that|but|however|his|her|their|the (?:minister|president|spokesman|spokeswoman|"
     r"official|company|agency|leader|bank|group))\b"
@@ -140,194 +94,15 @@ _LEANS_ON_PREVIOUS = re.compile(
 )
 
 
-_SNOWBALL = snowballstemmer.stemmer("english")
-_SNOWBALL_LOCK = threading.Lock()  # the stemmer object keeps per-call state
-
-
-@functools.lru_cache(maxsize=65536)
-def _stem(word: str) -> str:
-    with _SNOWBALL_LOCK:
-        return _SNOWBALL.stemWord(_LEMMAS.get(word, word))
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, Snowball-stemmed word tokens without stop words (for BM25 and coverage)."""
-    out = []
-    for m in _WORD.finditer(text):
-        word = m.group().casefold()
-        if word in _STOPWORDS:
-            continue
-        if word.endswith(("'s", "’s")):
-            word = word[:-2]
-        out.append(_stem(word))
-    return out
-
-
-def question_type(question: str) -> AnswerType | None:
-    """What kind of answer the question expects, if it says."""
-    for pattern, kind in _QUESTION_TYPES:
-        if pattern.search(question):
-            return kind
-    return None
-
-
-def _has_type(text: str, kind: AnswerType) -> bool:
-    if kind == "number":
-        return bool(_HAS_NUMBER.search(text))
-    if kind == "time":
-        return bool(_HAS_TIME.search(text))
-    return any(m.start() > 0 for m in _CAPITALISED.finditer(text))  # a capital not just opening the sentence
-
-
-
-
-def _opens_sentence(text: str, pos: int) -> bool:
-    """Whether ``text[pos]`` begins a sentence: the text start, a line start, or whitespace after
-    ``. ! ? : ;``, or an opening quote or bracket. Looks back over the whitespace only (a search of
-    everything before ``pos`` for each name made long sentences quadratic)."""
-    j = pos
-    while j > 0 and text[j - 1].isspace():
-        j -= 1
-    if j == 0:
-        return pos == 0 or "\n" in text[:pos]
-    before = text[j - 1]
-    return "\n" in text[j:pos] or (before in ".!?:;" and j < pos) or before in "\"“‘("
-
-
-def _names(text: str) -> list[str]:
-    """Capitalised word runs that look like names (question words and the like removed). A lone
-    capitalised word opening a sentence ("Transport minister ...") may be an ordinary word: such
-    runs come after the others."""
-    sure: list[str] = []
-    unsure: list[str] = []
-    for m in _NAME_RUN.finditer(text):
-        run = m.group().rstrip(".").split()
-        dropped, end = 0, len(run)  # indices, not slices: a run of a thousand "Said" stays linear
-        while dropped < end and run[dropped].casefold() in _NOT_NAMES:
-            dropped += 1
-        while end > dropped and run[end - 1].casefold() in _NOT_NAMES:
-            end -= 1
-        words = run[dropped:end]
-        if not words:
-            continue
-        opening = dropped == 0 and _opens_sentence(text, m.start())
-        (unsure if opening and len(words) == 1 else sure).append(" ".join(words))
-    return list(dict.fromkeys(sure + unsure))
-
-
-_SUBJECT_PRONOUN = re.compile(r"\b(?:he|she|they|his|her|their|him|them)\b", re.IGNORECASE)
-
-
-_CLAUSE_BREAK = re.compile(r",\s+|;\s+|\s+[–—-]\s+|\s+(?=(?:after|before|while|because|but|and|as|when|although|"
-                           r"though|since|until|which|who)\s)")
-
-
-def clauses(sentence: str, *, min_words: int = 4, long_sentence: int = 12) -> list[str]:
-    """The clause-like parts of a long sentence (a question often matches one part of it: "When
-    did the strike end?" and "workers ended a strike on Friday, after ..."). Short sentences and
-    parts of fewer than ``min_words`` words give nothing; a too-short part joins the next one."""
-    if len(sentence.split()) < long_sentence:
-        return []
-    out: list[str] = []
-    pending = ""
-    last = 0
-    for m in _CLAUSE_BREAK.finditer(sentence):
-        piece = (pending + " " + sentence[last : m.start()]).strip() if pending else sentence[last : m.start()].strip()
-        last = m.end()
-        if len(piece.split()) < min_words:
-            pending = piece
-            continue
-        out.append(piece)
-        pending = ""
-    tail = (pending + " " + sentence[last:]).strip() if pending else sentence[last:].strip()
-    if tail:
-        if len(tail.split()) < min_words and out:
-            out[-1] = out[-1] + " " + tail
-        else:
-            out.append(tail)
-    return out if len(out) > 1 else []
-
-
-def _best_clause(entry: DocumentIndex, qvec: np.ndarray) -> dict[int, float]:
-    """For each sentence of ``entry`` that has clauses: the best cosine of a clause with the query."""
-    if not len(entry.clause_owner):
-        return {}
-    sims = entry.clause_vectors @ qvec
-    best: dict[int, float] = {}
-    for owner, sim in zip(entry.clause_owner.tolist(), sims.tolist(), strict=True):
-        if sim > best.get(owner, -1.0):
-            best[owner] = sim
-    return best
-
-
-def _sentence_tokens(sentences: Sequence[Sentence]) -> tuple[tuple[str, ...], ...]:
-    """Each sentence's tokens; a sentence with a personal pronoun also gets the name tokens of the
-    latest earlier sentence of its paragraph that names someone (a crude coreference, for
-    retrieval only: "He told the students ..." is then found by a question about Khamenei)."""
-    out: list[tuple[str, ...]] = []
-    last_names: list[str] = []
-    paragraph = -1
-    for sentence in sentences:
-        if sentence.paragraph != paragraph:
-            paragraph, last_names = sentence.paragraph, []
-        tokens = tokenize(sentence.text)
-        if _SUBJECT_PRONOUN.search(sentence.text) and last_names:
-            tokens += [t for t in last_names if t not in tokens]
-        names = _names(sentence.text)
-        if names:
-            last_names = tokenize(" ".join(names))
-        out.append(tuple(tokens))
-    return tuple(out)
-
-
-@dataclass(frozen=True, slots=True)
-class ExpandedQuestion:
-    question: str
-    dense: str  # what gets embedded (a pronoun replaced by the names from the history)
-    lexical: str  # what BM25 sees (the question plus the names)
-    entities: tuple[str, ...] = ()  # names brought in from the history
-
-
-def expand_question(question: str, history: Sequence[tuple[str, str]] = ()) -> ExpandedQuestion:
-    """Resolves a follow-up's personal pronoun to the names of the previous turn.
-
-    Only when the question contains he/she/they/it (and their forms) and there is history. The
-    names come from the latest previous question, or from its answer when that question named
-    nobody or was a "who" question (then the names the answer adds come first). A singular
-    pronoun takes the first name only (usually the subject), a plural one all of them; a name
-    already in the current question is not added again.
-    """
-    question = question.strip()
-    pronoun = _PRONOUN.search(question)
-    if not pronoun or not history:
-        return ExpandedQuestion(question, question, question)
-    previous_question, previous_answer = history[-1]
-    asked = _names(previous_question)
-    answered = [n for n in _names(re.sub(r"\[\d+\]", " ", previous_answer)) if n not in asked][:2]
-    # after "who ...?" the pronoun means the person the answer named; otherwise the question's subject
-    names = (answered or asked) if question_type(previous_question) == "name" else (asked or answered)
-    if pronoun.group().casefold() not in _PLURAL_PRONOUNS:
-        names = names[:1]  # "he", "it": the first name of the previous turn (usually its subject)
-    present = question.casefold()
-    names = [n for n in names if n.casefold() not in present]
-    if not names:
-        return ExpandedQuestion(question, question, question)
-    joined = " and ".join(names)
-    replacement = f"{joined}'s" if pronoun.group().casefold() in _POSSESSIVE_PRONOUNS else joined
-    dense = question[: pronoun.start()] + replacement + question[pronoun.end() :]
-    return ExpandedQuestion(question, dense, f"{question} {' '.join(names)}", tuple(names))
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class DocumentIndex:
-    """Per-document sentences, tokens and unit sentence embeddings (what the cache holds)."""
+    """Per-document sentences, their tokens and their clauses (what the document cache holds;
+    embeddings are cached per text, and only for the sentences a question shortlists)."""
 
     text_hash: int
     sentences: tuple[Sentence, ...]
     tokens: tuple[tuple[str, ...], ...]
-    vectors: np.ndarray  # (len(sentences), dim)
-    clause_vectors: np.ndarray  # (n_clauses, dim): parts of long sentences (see clauses())
-    clause_owner: np.ndarray  # (n_clauses,): the sentence each clause belongs to
+    clauses: tuple[tuple[str, ...], ...]  # per sentence: its parts when it is long (see clauses())
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,12 +121,17 @@ class Answerer:
                  type_penalty: float = 0.75, min_tokens: int = 3, context: bool = True, candidates: int = 5,
                  qa_model: str | Path | None = None, qa_candidates: int = 3,
                  cache: MutableMapping[str, DocumentIndex] | None = None, cache_size: int = 512,
-                 reader: Reader | None = None, use_reader: bool | None = None, reader_candidates: int = 8) -> None:
+                 reader: Reader | None = None, use_reader: bool | None = None, reader_candidates: int = 8,
+                 dense_pool: int = 24, vector_cache_size: int = 20_000, closest: bool = False) -> None:
         """``reader``: what decides between answering and refusing, over the top
         ``reader_candidates`` retrieved sentences (``qa_model`` makes it a ``TransformersReader``;
         ``use_reader=True`` without either, the bundled ``MiniLMReader``). Without a reader (the
         default for now: the bundled head is not yet as good as the rules on the hand-written
-        articles, see bench/eval_qa.py) the rule gate decides (``min_score`` on the support score)."""
+        articles, see bench/eval_qa.py) the rule gate decides (``min_score`` on the support score).
+        ``dense_pool``: how many sentences (the best by BM25, after each document's first) a
+        question embeds, so a first question on a long story stays fast. ``closest``: a reader's
+        refusal names the sentence it found closest (``Answer.citations`` of an unanswered Answer,
+        not the answer) when that sentence scored at least half the threshold."""
         if max_sentences < 1:
             raise ValueError("max_sentences must be at least 1")
         if not 0 <= dense_weight <= 1:
@@ -370,6 +150,10 @@ class Answerer:
         self.candidates = max(1, candidates)
         self.qa_candidates = qa_candidates
         self.reader_candidates = max(1, reader_candidates)
+        self.dense_pool = max(1, dense_pool)
+        self.closest = closest
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vector_cache_size = vector_cache_size
         self._reader: Reader | None = None
         if use_reader is None:
             use_reader = reader is not None or qa_model is not None
@@ -397,42 +181,42 @@ class Answerer:
     # ------------------------------------------------------------------ indexing
 
     def index(self, documents: Sequence[Document]) -> list[DocumentIndex]:
-        """The (cached) sentence index of each document; uncached ones are encoded in one batch."""
-        out: list[DocumentIndex | None] = []
-        todo: list[tuple[int, Document, list[Sentence]]] = []
-        for i, doc in enumerate(documents):
+        """The (cached) sentence index of each document: sentences, tokens, clauses."""
+        out: list[DocumentIndex] = []
+        for doc in documents:
             with self._lock:
                 hit = self._cache.get(doc.id)
                 if hit is not None and hit.text_hash == hash(doc.text) and self._own_cache:
                     self._cache.move_to_end(doc.id)  # type: ignore[attr-defined]
-            if hit is not None and hit.text_hash == hash(doc.text):
-                out.append(hit)
-            else:
-                out.append(None)
-                todo.append((i, doc, split_sentences(doc.text[:MAX_DOCUMENT_CHARS])))
-        if todo:
-            parts = {i: [(k, c) for k, s in enumerate(sentences) for c in clauses(s.text)] for i, _, sentences in todo}
-            texts = list(dict.fromkeys([s.text for _, _, sentences in todo for s in sentences]
-                                       + [c for i in parts for _, c in parts[i]]))
-            vectors = self._embedder.encode(texts) if texts else np.zeros((0, 0), dtype=np.float32)
-            row = {t: r for r, t in enumerate(texts)}
-            dim = vectors.shape[1] if len(texts) else 0
-            for i, doc, sentences in todo:
-                matrix = (vectors[[row[s.text] for s in sentences]] if sentences
-                          else np.zeros((0, dim), dtype=np.float32))
-                clause_matrix = (vectors[[row[c] for _, c in parts[i]]] if parts[i]
-                                 else np.zeros((0, dim), dtype=np.float32))
-                owner = np.array([k for k, _ in parts[i]], dtype=np.int64)
-                entry = DocumentIndex(hash(doc.text), tuple(sentences), _sentence_tokens(sentences), matrix,
-                                      clause_matrix, owner)
-                out[i] = entry
+            if hit is None or hit.text_hash != hash(doc.text):
+                sentences = split_sentences(doc.text[:MAX_DOCUMENT_CHARS])
+                hit = DocumentIndex(hash(doc.text), tuple(sentences), sentence_tokens(sentences),
+                                    tuple(tuple(clauses(s.text)) for s in sentences))
                 with self._lock:
-                    self._cache[doc.id] = entry
-            if self._own_cache:
-                with self._lock:
-                    while len(self._cache) > self._cache_size:
-                        self._cache.popitem(last=False)  # type: ignore[call-arg]
-        return [entry for entry in out if entry is not None]
+                    self._cache[doc.id] = hit
+                    if self._own_cache:
+                        while len(self._cache) > self._cache_size:
+                            self._cache.popitem(last=False)  # type: ignore[call-arg]
+            out.append(hit)
+        return out
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit embeddings of ``texts`` (rows in order), through a per-text LRU cache; the
+        uncached ones are encoded in one batch, each distinct text once."""
+        known: dict[str, np.ndarray] = {}
+        with self._lock:
+            for t in texts:
+                if t in self._vectors:
+                    known[t] = self._vectors[t]
+                    self._vectors.move_to_end(t)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            known.update(zip(missing, self._embedder.encode(missing), strict=True))
+            with self._lock:
+                self._vectors.update((t, known[t]) for t in missing)
+                while len(self._vectors) > self._vector_cache_size:
+                    self._vectors.popitem(last=False)
+        return np.stack([known[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
 
     # ------------------------------------------------------------------ answering
 
@@ -442,31 +226,37 @@ class Answerer:
         if not expanded.question or not documents:
             return Answer(False, REFUSAL)
         indexes = self.index(documents)
-
-        qvec = self._embedder.encode([expanded.dense])[0]
-        candidates: list[_Candidate] = []
+        pool: list[_Candidate] = []
         tokens: list[tuple[str, ...]] = []
-        rows: list[np.ndarray] = []
-        dense_rows: list[float] = []
         for d, entry in enumerate(indexes):
-            best_clause = _best_clause(entry, qvec)
             for s, sentence in enumerate(entry.sentences):
                 if len(entry.tokens[s]) < self.min_tokens and len(sentence.text.split()) < self.min_tokens + 2:
                     continue
-                candidates.append(_Candidate(d, sentence, len(candidates)))
+                pool.append(_Candidate(d, sentence, len(pool)))
                 tokens.append(entry.tokens[s])
-                rows.append(entry.vectors[s])
-                dense_rows.append(max(float(entry.vectors[s] @ qvec), best_clause.get(s, 0.0)))
-        if not candidates:
+        if not pool:
             return Answer(False, REFUSAL)
 
         query_tokens = list(dict.fromkeys(tokenize(expanded.lexical)))
-        vectors = np.stack(rows)
-        dense = np.clip(np.asarray(dense_rows, dtype=np.float32), 0.0, 1.0)
         bm25 = self._bm25(tokens, query_tokens)
+        present, idf = self._presence(tokens, query_tokens)  # idf over every sentence of the sources
+        keep = self._shortlist(bm25, pool)
+        candidates = [_Candidate(pool[j].doc, pool[j].sentence, k) for k, j in enumerate(keep)]
+        bm25, present = bm25[keep], present[keep]
+        texts = [c.sentence.text for c in candidates]
+        # clauses sharpen the rule gate's support score; a reader reads whole sentences
+        parts = [indexes[c.doc].clauses[c.sentence.index] if self._reader is None else () for c in candidates]
+        encoded = self.vectors([expanded.dense, *texts, *(p for ps in parts for p in ps)])
+        qvec, vectors, clause_vectors = encoded[0], encoded[1 : len(texts) + 1], encoded[len(texts) + 1 :]
+        dense_rows = (vectors @ qvec).tolist()
+        offset = 0
+        for k, ps in enumerate(parts):  # a long sentence scores as its best clause when that is better
+            if ps:
+                dense_rows[k] = max(dense_rows[k], float((clause_vectors[offset : offset + len(ps)] @ qvec).max()))
+                offset += len(ps)
+        dense = np.clip(np.asarray(dense_rows, dtype=np.float32), 0.0, 1.0)
         top_bm25 = float(bm25.max()) if len(bm25) else 0.0
         lexical_rank = bm25 / top_bm25 if top_bm25 > 0 else np.zeros_like(bm25)
-        present, idf = self._presence(tokens, query_tokens)
         total_idf = float(idf.sum())
         coverage = present @ idf / total_idf if total_idf > 0 else np.zeros(len(tokens), dtype=np.float32)
 
@@ -475,7 +265,7 @@ class Answerer:
         support = w * dense + (1 - w) * coverage
         kind = question_type(expanded.question)
         if kind is not None:
-            fits = np.array([_has_type(c.sentence.text, kind) for c in candidates])
+            fits = np.array([has_type(c.sentence.text, kind) for c in candidates])
             factor = np.where(fits, 1.0, self.type_penalty)
             rank, support = rank * factor, support * factor
 
@@ -526,6 +316,22 @@ class Answerer:
         retriever = bm25s.BM25()
         retriever.index([list(t) for t in tokens], show_progress=False)
         return np.asarray(retriever.get_scores(list(query)), dtype=np.float32)
+
+    def _shortlist(self, bm25: np.ndarray, pool: Sequence[_Candidate]) -> list[int]:
+        """Which sentences a question embeds, in pool order: each document's first sentence, then
+        the best by BM25 (those with any lexical evidence), then, to fill ``dense_pool``, the
+        earliest others (a question that shares no word with the sources)."""
+        firsts = sorted({c.doc: c.position for c in reversed(pool)}.values())[: self.dense_pool]
+        chosen = set(firsts)
+        for j in np.argsort(-bm25, kind="stable").tolist():
+            if len(chosen) >= len(firsts) + self.dense_pool or bm25[j] <= 0:
+                break
+            chosen.add(int(j))
+        for j in range(len(pool)):
+            if len(chosen) >= len(firsts) + self.dense_pool:
+                break
+            chosen.add(j)
+        return sorted(chosen)
 
     @staticmethod
     def _presence(tokens: Sequence[tuple[str, ...]], query: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -595,7 +401,10 @@ class Answerer:
         best, reading = read[0]
         if reading.score < threshold:
             log.debug("refusing %r: reader %.3f < %.3f", question, reading.score, threshold)
-            return Answer(False, REFUSAL, score=reading.score)
+            if not self.closest or reading.score < threshold / 2:
+                return Answer(False, REFUSAL, score=reading.score)
+            near = self._compose([best], documents, reading.score)
+            return Answer(False, REFUSAL, near.citations, reading.score)
         chosen = [best]
         for c, r in read[1:]:
             if len(chosen) >= self.max_sentences or r.score < max(threshold, self.follow_ratio * reading.score):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import statistics
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from summarizer.answers import (
     question_type,
     tokenize,
 )
-from summarizer.embeddings import Embedder, bundled_model_path
+from summarizer.embeddings import Embedder
 from summarizer.types import Answer, Document
 from tests.summarizer.fixtures.answer_articles import (
     DOCUMENTS,
@@ -184,13 +181,30 @@ def test_sentence_embeddings_are_cached_per_document(embedder: Embedder) -> None
     assert set(cache) == {FERRY.id, FERRY_FOLLOW_UP.id}
     counting.texts.clear()
     second = answerer.run("How many passengers are still missing?", [FERRY, FERRY_FOLLOW_UP])
-    assert counting.texts == ["How many passengers are still missing?"]  # only the question
+    assert counting.texts == []  # the question and the shortlisted sentences: all cached
     assert second == first
     changed = Document(FERRY.id, FERRY.text.replace("Thirty-one", "Twenty-nine"))
     counting.texts.clear()
     third = answerer.run("How many passengers are still missing?", [changed, FERRY_FOLLOW_UP])
     assert "Twenty-nine passengers remain missing" in third.text  # a changed text is re-indexed
     assert len(counting.texts) > 1
+
+
+def test_a_first_question_on_a_long_story_embeds_a_shortlist_and_finds_the_answer_deep_inside(
+        embedder: Embedder) -> None:
+    docs = synthetic_articles(10, 5000, pool=600)
+    paragraphs = docs[6].text.split("\n\n")
+    paragraphs.insert(12, "The harbour authority said the new ferry terminal at Kessing will cost 42 million euros.")
+    docs[6] = Document(docs[6].id, "\n\n".join(paragraphs), title=docs[6].title)
+    counting = CountingEmbedder(embedder)
+    answerer = Answerer(counting, dense_pool=32)  # type: ignore[arg-type]
+    a = answerer.run("How much will the ferry terminal at Kessing cost?", docs)
+    assert_well_formed(a, docs)
+    assert a.answered and any("42 million euros" in c.text for c in a.citations)
+    sentences = sum(len(i.sentences) for i in answerer.index(docs))
+    assert sentences >= 300
+    # the question, each article's first sentence, the 32 best by BM25 and their clauses
+    assert len(set(counting.texts)) <= 1 + 10 + 32 * 3 < sentences / 2
 
 
 def test_nothing_to_answer_from() -> None:
@@ -203,25 +217,24 @@ def test_nothing_to_answer_from() -> None:
     assert answerer.run("   ", DOCUMENTS) == Answer(False, REFUSAL)
 
 
-def test_ten_articles_answer_well_under_300ms_after_warm_up(embedder: Embedder) -> None:
+def test_ten_long_articles_give_well_formed_answers_from_a_warm_index(embedder: Embedder) -> None:
+    """Over 10 articles of 5 kB (their latency is measured by ``python -m bench.eval_qa``, not here),
+    each answer is well formed and a repeated question embeds nothing new."""
     docs = synthetic_articles(10, 5000)
     assert all(len(d.text) >= 5000 for d in docs)
-    answerer = Answerer(embedder)
-    indexes = answerer.index(docs)  # warm-up: split, tokenise, embed (identical sentences once)
+    counting = CountingEmbedder(embedder)
+    answerer = Answerer(counting)  # type: ignore[arg-type]
+    indexes = answerer.index(docs)
     assert sum(len(i.sentences) for i in indexes) >= 300
     questions = ["How many households had been without power since the storm?",
                  "When will the new tram line open?", "What did union leaders say about ticket prices?",
                  "How much will repairs to the sea wall cost?", "Who warned about cracks in bridges?"]
-    answerer.run(questions[0], docs)
-    timings = []
-    for q in questions:
-        start = time.perf_counter()
-        a = answerer.run(q, docs)
-        timings.append(time.perf_counter() - start)
+    first = [answerer.run(q, docs) for q in questions]
+    for a in first:
         assert_well_formed(a, docs)
-    print(f"\nanswer times over 10 x 5 kB: median {statistics.median(timings) * 1000:.0f} ms, "
-          f"max {max(timings) * 1000:.0f} ms")
-    assert statistics.median(timings) < 0.3
+    counting.texts.clear()
+    assert [answerer.run(q, docs) for q in questions] == first
+    assert counting.texts == []
 
 
 def test_a_broken_qa_model_falls_back_to_sentences(embedder: Embedder, tmp_path: Path) -> None:

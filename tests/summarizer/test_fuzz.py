@@ -19,7 +19,8 @@ from summarizer.actors import build_actors
 from summarizer.actors.gazetteer import default_gazetteer
 from summarizer.actors.ner import merge_rules
 from summarizer.analyzer import Analyzer
-from summarizer.answers import Answerer, _sentence_tokens, clauses, expand_question, question_type, tokenize
+from summarizer.answering.questions import clauses, expand_question, question_type, sentence_tokens, tokenize
+from summarizer.answers import Answerer
 from summarizer.embeddings import Embedder
 from summarizer.prepare import blank_html, prepare_text
 from summarizer.sentences import QUOTE_CHARS, quote_pairs, split_sentences
@@ -116,7 +117,7 @@ def test_question_parsing_takes_any_text(text: str, history: list[tuple[str, str
     for s in split_sentences(text):
         for clause in clauses(s.text):
             assert clause.strip()
-    assert len(_sentence_tokens(split_sentences(text))) == len(split_sentences(text))
+    assert len(sentence_tokens(split_sentences(text))) == len(split_sentences(text))
 
 
 _VECTOR = st.lists(st.floats(-1, 1, allow_nan=False, width=32), min_size=8, max_size=8)
@@ -152,7 +153,7 @@ def test_the_work_grows_linearly_for_any_repeated_piece(unit: str) -> None:
     def work(size: int) -> int:
         text = "The mayor said the plan works. " + unit * (size // len(unit) + 1)
         return python_steps(lambda: (extract_statements(text, split_sentences(text), capitalised_actors(text)),
-                                     prepare_text(text), _sentence_tokens(split_sentences(text))))
+                                     prepare_text(text), sentence_tokens(split_sentences(text))))
 
     small, large = work(1000), work(4000)
     assert large <= 5 * small + 2000, (repr(unit), small, large)

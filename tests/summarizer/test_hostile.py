@@ -14,7 +14,8 @@ from summarizer.actors.canonical import MAX_MENTIONS, build_actors, person_names
 from summarizer.actors.gazetteer import default_gazetteer
 from summarizer.actors.ner import MAX_PIECES, merge_rules, tokenize
 from summarizer.analyzer import Analyzer, InputError
-from summarizer.answers import REFUSAL, Answerer, _names, _sentence_tokens, clauses
+from summarizer.answering.questions import clauses, names_in, sentence_tokens
+from summarizer.answers import REFUSAL, Answerer
 from summarizer.embeddings import Embedder
 from summarizer.prepare import blank_html, prepare_text
 from summarizer.sentences import _CANDIDATE, split_sentences
@@ -55,7 +56,7 @@ STAGES: dict[str, Callable[[str], object]] = {
     "statements": lambda t: extract_statements(t, split_sentences(t), capitalised_actors(t)),
     "markup": prepare_text,
     "summary": lambda t: ExtractiveSummarizer(None).run(Document("d", t, title="The plan")),
-    "answer index": lambda t: (_sentence_tokens(split_sentences(t)), [clauses(s.text) for s in split_sentences(t)]),
+    "answer index": lambda t: (sentence_tokens(split_sentences(t)), [clauses(s.text) for s in split_sentences(t)]),
     "topic terms": lambda t: _count(_stems("plan works"), _stems(t)),
 }
 UNITS = [".", "!…", '"', "“a ”", "Mr. ", '"We go," he said. ', '"Go," Ali Khan said. ', "Ab Cd\n", "- a\n",
@@ -240,8 +241,8 @@ def test_a_text_of_stopwords_gives_no_answer_not_an_error(embedder: Embedder, te
 
 def test_a_name_run_before_a_long_gap_is_read_once() -> None:
     """Names followed by long runs of spaces, and runs of capitalised stop words, give the names."""
-    assert _names("Ali Khamenei" + " " * 5000 + "spoke") == ["Ali Khamenei"]
-    assert _names("Said " * 3000 + "Khamenei said") == ["Khamenei"]
+    assert names_in("Ali Khamenei" + " " * 5000 + "spoke") == ["Ali Khamenei"]
+    assert names_in("Said " * 3000 + "Khamenei said") == ["Khamenei"]
 
 
 # ---------------------------------------------------------------- lone surrogates

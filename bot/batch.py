@@ -156,12 +156,14 @@ def analysis_record(doc_id: str, analysis: Analysis) -> dict[str, Any]:
 
 def answer_record(record_id: str, answer: Answer) -> dict[str, Any]:
     """The `briefbot ask` output line; "short" (the short answer's offsets and words) only when the
-    reader found one."""
+    reader found one. A refusal has no citations (the closest sentences a refusal may name in
+    Discord are not the answer)."""
+    cited = answer.citations if answer.answered else ()
     record: dict[str, Any] = {
         "id": record_id,
         "answered": answer.answered,
         "answer": answer.text,
-        "citations": [{"start": c.start, "end": c.end, "text": c.text} for c in answer.citations],
+        "citations": [{"start": c.start, "end": c.end, "text": c.text} for c in cited],
     }
     if answer.short is not None:
         record["short"] = {"start": answer.short.start, "end": answer.short.end, "text": answer.short.text}

@@ -11,6 +11,7 @@ from datetime import timedelta
 from bot.settings import Settings
 from summarizer.actors import ActorExtractor
 from summarizer.analyzer import Analyzer
+from summarizer.answering.reader import MiniLMReader, Reader, TransformersReader
 from summarizer.answers import Answerer
 from summarizer.embeddings import Embedder
 from summarizer.stories import StoryClusterer
@@ -28,6 +29,7 @@ class Language:
 
     def warm_up(self) -> None:
         self.analyzer.warm_up()
+        self.answerer.warm_up()
 
 
 def build_language(settings: Settings) -> Language:
@@ -44,7 +46,20 @@ def build_language(settings: Settings) -> Language:
     return Language(
         embedder=embedder,
         analyzer=analyzer,
-        answerer=Answerer(embedder, min_score=settings.answer_min_score, qa_model=settings.qa_model),
+        answerer=_answerer(settings, embedder, threads),
         clusterer=StoryClusterer(threshold=settings.story_threshold, window=timedelta(hours=settings.story_window_h)),
         topics=TopicMatcher(embedder, threshold=settings.topic_threshold),
     )
+
+
+def _answerer(settings: Settings, embedder: Embedder, threads: int) -> Answerer:
+    """The trained reader decides (``QA_MODEL``'s when set, else the bundled one, which reads with
+    the bundled MiniLM even when ``EMBEDDING_MODEL`` names another); ``ANSWER_READER=false`` leaves
+    it to the rule gate (``ANSWER_MIN_SCORE``)."""
+    reader: Reader | None = None
+    if settings.qa_model:
+        reader = TransformersReader(settings.qa_model)
+    elif settings.answer_reader:
+        own = embedder if settings.embedding_model is None else Embedder(None, threads=threads)
+        reader = MiniLMReader(own)
+    return Answerer(embedder, min_score=settings.answer_min_score, reader=reader, closest=True)

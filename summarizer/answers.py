@@ -36,9 +36,13 @@ an article, a sentence with a personal pronoun is also indexed with the names of
 before it, so "He told the students ..." is found by a question about Khamenei. See
 ``expand_question``.
 
-Optional extractive QA: ``qa_model`` (a hub id or a local path of a ``*ForQuestionAnswering``
-model) picks the answer span inside the top sentences; the answer text is then that span, cited to
-its sentence.
+Optional reader (``summarizer.answering.reader``): the bundled trained ``MiniLMReader``
+(``use_reader=True``) or a transformers ``*ForQuestionAnswering`` model (``qa_model``, a hub id or
+a local path) reads the top ``reader_candidates`` sentences and decides instead of the rule gate:
+its best sentence answers, with the short answer inside it (``Answer.short``), or the sources don't
+say when its score is under the reader's threshold. "What did X say ...?" questions stay with the
+rule gate (the reader is trained on factoid questions). A reader that fails to load or run leaves
+the question to the rule gate.
 
 Speed: sentence splits, tokens and clauses are cached per document id (``cache``, or an internal
 LRU of ``cache_size`` documents). A question embeds only a shortlist: each document's first
@@ -86,6 +90,12 @@ DEFAULT_MIN_SCORE = 0.43
 MAX_DOCUMENT_CHARS = 100_000
 MAX_QUESTION_CHARS = 1_000
 
+# "what did X say / tell / warn (about Y)?", "how did X react?": the reader, trained on factoid
+# questions, reads these poorly; the rule gate decides them ("who said ...?" stays with the reader)
+_ASKS_WHAT_WAS_SAID = re.compile(
+    r"^\W*(?:what|how)\b.*\b(?:say|said|says|tell|told|warn|warned|claim|claimed|argue|argued|announce|"
+    r"announced|react|reacted|respond|responded|comment|commented|think|thinks|thought|promise|promised|add|"
+    r"added)\b", re.IGNORECASE)
 _LEANS_ON_PREVIOUS = re.compile(
     r"^(?:he|she|they|it|this|that|but|however|his|her|their|the (?:minister|president|spokesman|spokeswoman|"
     r"official|company|agency|leader|bank|group))\b"
@@ -163,6 +173,11 @@ class Answerer:
         self._cache: MutableMapping[str, DocumentIndex] = OrderedDict() if cache is None else cache
         self._cache_size = cache_size
         self._lock = threading.Lock()
+
+    @property
+    def reads(self) -> bool:
+        """Whether a trained reader decides (else the rule gate)."""
+        return self._reader is not None
 
     @property
     def threshold(self) -> float:
@@ -270,7 +285,7 @@ class Answerer:
             rank, support = rank * factor, support * factor
 
         order = np.argsort(-rank, kind="stable")
-        if self._reader is not None:
+        if self._reader is not None and not _ASKS_WHAT_WAS_SAID.search(expanded.question):
             read = self._read(expanded.dense, [candidates[int(j)] for j in order[: self.reader_candidates]])
             if read is not None:
                 return self._reader_answer(question, read, indexes, documents, vectors)

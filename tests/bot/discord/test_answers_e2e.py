@@ -5,7 +5,8 @@ The real bot process against the Discord stand-in: a story told by two outlets i
 answers, in its paragraph 8, is answered with a citation to that outlet; an unanswerable question
 is refused; a follow-up ("what else did he say?") is read with the thread's last question.
 And on a real database with the real models: every article of a long story is read in full, later
-updates included.
+updates included; with the trained reader switched on (ANSWER_READER=true), the answer carries its
+short answer and a made-up fact is refused.
 
 The questions were chosen so the rule-based Answerer of the time answers and refuses them (probed
 by hand); any reader that finds the answer anywhere in a story must do the same.
@@ -154,14 +155,19 @@ async def _article(story: Story, source: Source, n: int, title: str, paragraphs:
     return article
 
 
+async def _two_outlets(guild: int) -> tuple[Source, Source, Story]:
+    """The server's two outlets (sources) and an empty story about the Oster floods."""
+    wire = await Source.create(guild_id=guild, url="https://wire.example/feed", url_key=f"wire-{guild}",
+                               title="Continental Press")
+    herald = await Source.create(guild_id=guild, url="https://herald.example/feed", url_key=f"herald-{guild}",
+                                 title="Valley Herald")
+    return wire, herald, await Story.create(title=FLOODS.title, first_seen_at=NOW, last_seen_at=NOW)
+
+
 async def test_every_article_of_a_long_story_is_read_later_updates_included(db: str, language: Language) -> None:
     """A story of 56 articles: the first one's paragraph 12 and the newest one's are both found."""
     guild = 77
-    wire = await Source.create(guild_id=guild, url="https://wire.example/feed", url_key="wire",
-                               title="Continental Press")
-    herald = await Source.create(guild_id=guild, url="https://herald.example/feed", url_key="herald",
-                                 title="Valley Herald")
-    story = await Story.create(title=FLOODS.title, first_seen_at=NOW, last_seen_at=NOW)
+    wire, herald, story = await _two_outlets(guild)
     first = await _article(story, wire, 0, FLOODS.title, FLOODS.paragraphs)
     for n in range(1, 55):
         await _article(story, wire, n, f"Oster flood update {n}",
@@ -177,3 +183,21 @@ async def test_every_article_of_a_long_story_is_read_later_updates_included(db: 
     assert [c.article.url for c in late.citations if "Oster Hydro" in c.text] == [newest.url]
     early = await ask.ask(guild, "When was the last comparable flood on the Oster?", story_ids=[story.id])
     assert early.answered and any("1965" in c.text and c.article.url == first.url for c in early.citations)
+
+
+async def test_with_the_reader_on_a_story_answer_carries_its_short_answer_and_a_made_up_fact_is_refused(
+        db: str) -> None:
+    """ANSWER_READER=true: the answer only the second outlet gives comes with its short answer in
+    bold (the words, cited to that outlet); the question about a dam nobody mentions is refused,
+    naming nothing."""
+    lang = build_language(Settings(_env_file=None, model_threads=1, answer_reader=True))
+    guild = 78
+    wire, herald, story = await _two_outlets(guild)
+    await _article(story, wire, 0, FLOODS.title, FLOODS.paragraphs)
+    second = await _article(story, herald, 1, SECOND_TITLE, SECOND)
+    ask = AskService(lang.answerer, lang.embedder, clock=lambda: NOW)
+    got = await ask.ask(guild, ONLY_SECOND, story_ids=[story.id])
+    assert got.answered and got.short is not None and got.short.text == "Oster Hydro"
+    assert [c.article.url for c in got.citations if c.number == got.short.number] == [second.url]
+    refused = await ask.ask(guild, UNANSWERABLE, story_ids=[story.id])
+    assert not refused.answered and refused.text == "The sources don't say." and refused.citations == ()

@@ -273,7 +273,7 @@ class Answerer:
         top_bm25 = float(bm25.max()) if len(bm25) else 0.0
         lexical_rank = bm25 / top_bm25 if top_bm25 > 0 else np.zeros_like(bm25)
         total_idf = float(idf.sum())
-        coverage = present @ idf / total_idf if total_idf > 0 else np.zeros(len(tokens), dtype=np.float32)
+        coverage = present @ idf / total_idf if total_idf > 0 else np.zeros(len(candidates), dtype=np.float32)
 
         w = self.dense_weight
         rank = w * dense + (1 - w) * lexical_rank

@@ -207,6 +207,14 @@ def test_a_first_question_on_a_long_story_embeds_a_shortlist_and_finds_the_answe
     assert len(set(counting.texts)) <= 1 + 10 + 32 * 3 < sentences / 2
 
 
+def test_a_question_without_a_content_word_on_a_long_story_is_refused(embedder: Embedder) -> None:
+    """Only stop words ("What is it?") over more sentences than the shortlist: no lexical evidence
+    at all, and a refusal, not an error (the shortlist's scores once had the whole story's length)."""
+    docs = synthetic_articles(10, 5000, pool=600)
+    for question in ("What is it?", "Who", "?" * 5000):
+        assert Answerer(embedder).run(question, docs).text == REFUSAL
+
+
 def test_nothing_to_answer_from() -> None:
     class Never:
         def encode(self, texts: Sequence[str]) -> np.ndarray:

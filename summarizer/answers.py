@@ -129,7 +129,7 @@ class Answerer:
                  dense_weight: float = 0.6, follow_ratio: float = 0.8, complement_ratio: float = 0.65,
                  min_gain: float = 0.15, redundancy: float = 0.9,
                  type_penalty: float = 0.75, min_tokens: int = 3, context: bool = True, candidates: int = 5,
-                 qa_model: str | Path | None = None, qa_candidates: int = 3,
+                 qa_model: str | Path | None = None,
                  cache: MutableMapping[str, DocumentIndex] | None = None, cache_size: int = 512,
                  reader: Reader | None = None, use_reader: bool | None = None, reader_candidates: int = 8,
                  dense_pool: int = 24, vector_cache_size: int = 20_000, closest: bool = False) -> None:
@@ -158,7 +158,6 @@ class Answerer:
         self.min_tokens = min_tokens
         self.context = context
         self.candidates = max(1, candidates)
-        self.qa_candidates = qa_candidates
         self.reader_candidates = max(1, reader_candidates)
         self.dense_pool = max(1, dense_pool)
         self.closest = closest
@@ -259,8 +258,9 @@ class Answerer:
         candidates = [_Candidate(pool[j].doc, pool[j].sentence, k) for k, j in enumerate(keep)]
         bm25, present = bm25[keep], present[keep]
         texts = [c.sentence.text for c in candidates]
+        reads = self._reader is not None and not _ASKS_WHAT_WAS_SAID.search(expanded.question)
         # clauses sharpen the rule gate's support score; a reader reads whole sentences
-        parts = [indexes[c.doc].clauses[c.sentence.index] if self._reader is None else () for c in candidates]
+        parts = [() if reads else indexes[c.doc].clauses[c.sentence.index] for c in candidates]
         encoded = self.vectors([expanded.dense, *texts, *(p for ps in parts for p in ps)])
         qvec, vectors, clause_vectors = encoded[0], encoded[1 : len(texts) + 1], encoded[len(texts) + 1 :]
         dense_rows = (vectors @ qvec).tolist()
@@ -285,7 +285,7 @@ class Answerer:
             rank, support = rank * factor, support * factor
 
         order = np.argsort(-rank, kind="stable")
-        if self._reader is not None and not _ASKS_WHAT_WAS_SAID.search(expanded.question):
+        if reads:
             read = self._read(expanded.dense, [candidates[int(j)] for j in order[: self.reader_candidates]])
             if read is not None:
                 return self._reader_answer(question, read, indexes, documents, vectors)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer import statements as statements_module
+from summarizer.statements.reported import ReportedSpeech
 from summarizer.sentences import split_sentences
 from summarizer.statements import extract_statements
 from summarizer.types import Actor, EntityType, Mention, Span, Statement
@@ -339,7 +339,7 @@ def test_a_statement_that_is_not_verbatim_is_dropped_and_logged(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     text = "Carter said that the port would reopen. Lopez said that the strike would go on."
-    real_make = statements_module._Extractor._make
+    real_make = ReportedSpeech.make
 
     def make(self, speaker, cue, clause):  # type: ignore[no-untyped-def]
         st = real_make(self, speaker, cue, clause)
@@ -347,7 +347,7 @@ def test_a_statement_that_is_not_verbatim_is_dropped_and_logged(
             st = Statement(st.speaker, st.speaker_span, st.cue, st.text.upper(), st.span, st.kind)
         return st
 
-    monkeypatch.setattr(statements_module._Extractor, "_make", make)
+    monkeypatch.setattr(ReportedSpeech, "make", make)
     with caplog.at_level(logging.WARNING, logger="summarizer.statements"):
         found = extract(text)
     assert summary(found) == [("Maria Lopez", "said", "indirect", "the strike would go on")]

@@ -1,0 +1,217 @@
+"""Reported speech: ``X said (on Monday) that ...``, ``X told reporters (that) ...``,
+``X warned/declared/... that ...``, ``X accused/urged/vowed ...``, ``..., X said.``,
+``according to X, ...`` / ``..., according to X.`` and ``..., adding that ...``. The statement's text
+is the reported clause; it is ``mixed`` when the clause holds a quoted fragment. A reported clause
+without a known speaker is no statement, and headings give none."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+
+from summarizer.statements.article import NEXT_WORD, QUOTE_MARKS, THAT, TRAIL, WORD, Article
+from summarizer.statements.cues import FINAL, LISTENER, NAMING, OBJECT, PARTICIPLE, ZERO_THAT, Cue
+from summarizer.statements.speakers import Speaker, Speakers
+from summarizer.types import Sentence, Span, Statement, StatementKind
+
+MAX_CLAUSE = 1500  # longer "reported clauses" are not statements
+
+_ADJUNCT_START = frozenset(
+    """on in at during after before to late early earlier last this yesterday today again publicly privately
+    repeatedly also recently previously once now then while when""".split()
+)
+_AUDIENCE = frozenset(
+    """reporters journalists lawmakers legislators parliament supporters students crowds crowd worshippers
+    listeners viewers officials delegates troops""".split()
+)
+_CLAUSE_OPENERS = frozenset(
+    """the a an he she it they we i you this that these those there his her its their our my some many no all
+    both any every each""".split()
+)
+
+
+class ReportedSpeech:
+
+    def __init__(self, article: Article, speakers: Speakers) -> None:
+        self.a = article
+        self.sp = speakers
+
+    def reported(self) -> list[Statement]:
+        out: list[Statement] = []
+        for cue in self.a.cues:
+            if self.a.in_quote(cue.start) is not None:
+                continue  # a verb inside a quotation is the quoted speaker's, not an attribution
+            si = self.a.sentence_at(cue.start)
+            if si is None:
+                continue
+            s = self.a.sentences[si]
+            if self.a.is_heading(s):
+                continue
+            st = self._reported_one(cue, s)
+            if st is not None:
+                out.append(st)
+                self.sp.note(st)
+        return out
+
+    def _reported_one(self, cue: Cue, s: Sentence) -> Statement | None:
+        if cue.lemma == "according to":
+            return self._according_to(cue, s)
+        if cue.lemma in NAMING:
+            return None  # naming cues only carry quoted fragments (see fragments())
+        before = self.a.word_before(self.a.skip_space_back(cue.start, s.start), s.start)
+        if before is not None and before[1].lower() == "to":
+            return None  # "difficult to predict": an infinitive is no statement
+        if cue.text.lower().endswith("ing"):
+            return self._participle(cue, s)
+        speaker = self.sp.subject_before(cue.start, s.start, cue.lemma)
+        clause = self._complement(cue, s) if speaker is not None else None
+        if clause is None:
+            clause = self._final_attribution(cue, s, speaker)
+            if clause is not None and speaker is None:
+                speaker = self.sp.subject_after(cue.end, s.end)
+        if clause is None or speaker is None or speaker.name is None:
+            return None
+        return self.make(speaker, cue.text, clause)
+
+    def make(self, speaker: Speaker, cue: str | None, clause: tuple[int, int]) -> Statement | None:
+        a, b = self.trim(*clause)
+        if b - a < 2 or b - a > MAX_CLAUSE or len(self.a.text[a:b].split()) < 2:
+            return None
+        kind: StatementKind = "mixed" if self._has_quote(a, b) else "indirect"
+        return Statement(speaker.name, speaker.span, cue, self.a.text[a:b], Span(a, b), kind)
+
+    def trim(self, a: int, b: int) -> tuple[int, int]:
+        t = self.a.text
+        while a < b and (t[a].isspace() or t[a] in ",;:"):
+            a += 1
+        if a < b and t[a] in QUOTE_MARKS and self.a.in_quote(a) is None:
+            a += 1  # a stray quote mark that opens nothing
+        while b > a and t[b - 1] in TRAIL:
+            b -= 1
+        return a, b
+
+    def _has_quote(self, a: int, b: int) -> bool:
+        i = bisect_left(self.a.quote_opens, a)
+        return i < len(self.a.quotes) and self.a.quotes[i][1] < b
+
+    def clause_end(self, start: int, s: Sentence) -> int:
+        semi = self.a.text.find(";", start, min(s.end, start + MAX_CLAUSE + 1))
+        return semi if semi >= 0 else s.end
+
+    def _complement(self, cue: Cue, s: Sentence) -> tuple[int, int] | None:
+        """The reported clause after a finite cue: 'that ...', ': ...', or a bare clause/object."""
+        t = self.a.text
+        p = self.a.skip_space(cue.end, s.end)
+        if p >= s.end:
+            return None
+        if t[p] == ":":
+            q = self.a.skip_space(p + 1, s.end)
+            return (q, self.clause_end(q, s)) if q < s.end else None
+        m = THAT.search(t, p, min(s.end, p + 70))
+        if m is not None:
+            between = t[p : m.start()]
+            words = [w.lower() for w in WORD.findall(between)]
+            punct_free = not any(ch in between for ch in '.,;:!?"“”«»—–(')
+            if punct_free and len(words) <= 6 and (
+                not words or cue.lemma in LISTENER or words[0] in _ADJUNCT_START
+            ) and not self.a.cues_in(p, m.start()):
+                q = self.a.skip_space(m.end(), s.end)
+                return (q, self.clause_end(q, s))
+        nw = NEXT_WORD.match(t, p, s.end)
+        if nw is None or t[p] in ",.;!?)":
+            return None
+        word = nw.group(1)
+        if cue.lemma in OBJECT:
+            return (p, self.clause_end(p, s))
+        if cue.lemma == "tell" and word.lower() in _AUDIENCE:
+            after = NEXT_WORD.match(t, nw.end(), s.end)
+            if after is not None and self._opens_clause(after.group(1), after.start(1)):
+                return (after.start(1), self.clause_end(after.start(1), s))
+            return None
+        if cue.lemma in ZERO_THAT and self._opens_clause(word, nw.start(1)):
+            return (nw.start(1), self.clause_end(nw.start(1), s))
+        return None
+
+    def _opens_clause(self, word: str, pos: int) -> bool:
+        """A word that can begin a bare reported clause ('said Iran would ...', 'said the talks ...')."""
+        if self.a.text[pos] in QUOTE_MARKS:
+            return False
+        i = bisect_left(self.a.mention_starts, pos)
+        return word.lower() in _CLAUSE_OPENERS or (i < len(self.a.mentions) and self.a.mention_starts[i] == pos)
+
+    def _final_attribution(self, cue: Cue, s: Sentence, speaker: Speaker | None) -> tuple[int, int] | None:
+        """'..., Khamenei said (on Monday).' / '..., said Khamenei.': the clause is what precedes."""
+        if cue.lemma not in FINAL:
+            return None
+        t = self.a.text
+        if s.end - cue.end > 120:
+            return None
+        tail = t[cue.end : s.end]
+        if len(tail.split()) > 6 or any(ch in tail.rstrip(TRAIL + "\"'”’") for ch in ',;:"“”«»'):
+            return None
+        first = NEXT_WORD.match(tail)
+        if first is not None:
+            word = first.group(1)
+            named = word[0].isupper()  # "said Supreme Leader Khamenei", "said Carter"
+            audience = cue.lemma == "tell" and word.lower() in _AUDIENCE
+            if not (named or audience or word.lower() in _ADJUNCT_START - {"to"}):
+                return None  # "..., they told him to leave": not an attribution
+        left = speaker.span.start if speaker is not None and speaker.span is not None else cue.start
+        p = self.a.skip_space_back(left, s.start)
+        # allow titles or determiners before the name ("the Supreme Leader Khamenei said")
+        for _ in range(6):
+            if p <= s.start or t[p - 1] in ",—–:":
+                break
+            wb = self.a.word_before(p, s.start)
+            if wb is None or wb[1].lower() not in ("the", "a", "an") and not wb[1][:1].isupper():
+                return None
+            p = self.a.skip_space_back(wb[0], s.start)
+        if p <= s.start or t[p - 1] not in ",—–:":
+            return None
+        clause = (s.start, p - 1)
+        if self._quote_clause(*clause):
+            return None  # '"...," he said' is a direct quote
+        return clause
+
+    def _quote_clause(self, a: int, b: int) -> bool:
+        """The clause is a quotation and nothing else."""
+        a, b = self.trim(a, b)
+        t = self.a.text
+        return a < b and t[a] in QUOTE_MARKS and t[b - 1] in QUOTE_MARKS
+
+    def _according_to(self, cue: Cue, s: Sentence) -> Statement | None:
+        t = self.a.text
+        p = self.a.skip_space(cue.end, s.end)
+        for m in self.a.mentions_between(p, min(s.end, p + 60)):
+            if not self.a.only_titles(p, m.start) and t[p : m.start].strip().lower() not in ("the",):
+                return None
+            if self.a.possessive_after(m):
+                return None
+            speaker = Speaker(m.name, Span(m.start, m.end))
+            after = self.a.skip_space(m.end, s.end)
+            if after < s.end and t[after] == ",":  # "According to X, ..."
+                q = self.a.skip_space(after + 1, s.end)
+                if t[s.start : cue.start].strip():
+                    return None
+                return self.make(speaker, cue.text, (q, self.clause_end(q, s)))
+            if t[m.end : s.end].strip(TRAIL + "\"'”’") == "":  # "..., according to X."
+                left = self.a.skip_space_back(cue.start, s.start)
+                if left > s.start and t[left - 1] == ",":
+                    return self.make(speaker, cue.text, (s.start, left - 1))
+            return None
+        return None
+
+    def _participle(self, cue: Cue, s: Sentence) -> Statement | None:
+        """'..., adding that ...': the speaker is the one just attributed in this sentence."""
+        if cue.lemma not in PARTICIPLE:
+            return None
+        p = self.a.skip_space_back(cue.start, s.start)
+        if p <= s.start or self.a.text[p - 1] != ",":
+            return None
+        m = THAT.match(self.a.text, self.a.skip_space(cue.end, s.end))
+        if m is None:
+            return None
+        speaker = self.sp.continuing(cue, s)
+        if speaker is None or speaker.name is None:
+            return None
+        q = self.a.skip_space(m.end(), s.end)
+        return self.make(speaker, cue.text, (q, self.clause_end(q, s)))

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from bench import eval_summaries
+from summarizer.prepare import prepare_text
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -126,8 +127,22 @@ def language_rows(threads: int = 1) -> list[Row]:
     r = tp / (tp + fn) if tp + fn else 1.0
     rows.append(("statements, team fixtures P / R (speaker, kind, exact text)",
                  f"{p:.3f} / {r:.3f} ({tp} right, {fp} extra, {fn} missed)"))
+    rows.append(polnear_row(analyzer))
     rows.append(speed_row(analyzer))
     return rows
+
+
+def polnear_row(analyzer) -> Row:  # type: ignore[no-untyped-def]
+    from bench import eval_statements
+
+    path = eval_statements.STATEMENTS / "polnear-dev.jsonl"
+    label = "statements, PolNeAR dev (84 articles, held out)"
+    if not path.is_file():
+        return (label, f"skipped: {path} is absent")
+    records = eval_statements.load(path)
+    actors = [analyzer.actors.run(prepare_text(r["text"])) for r in records]
+    score, _ = eval_statements.evaluate(path, actors=actors)
+    return (label, score.line())
 
 
 if __name__ == "__main__":

@@ -143,6 +143,7 @@ def analysis_record(doc_id: str, analysis: Analysis) -> dict[str, Any]:
         "statements": [
             {
                 "speaker": st.speaker,
+                "speaker_role": st.speaker_role,
                 "speaker_span": [st.speaker_span.start, st.speaker_span.end] if st.speaker_span else None,
                 "cue": st.cue,
                 "text": st.text,

@@ -91,6 +91,9 @@ class Statement:
     text: str
     span: Span
     kind: StatementKind
+    # how the text names a speaker that is no known actor ("a campaign spokesman", "officials"), or
+    # the role by which it names a known one ("Kasich's campaign"); None when it names the actor
+    speaker_role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

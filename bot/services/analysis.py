@@ -304,7 +304,8 @@ def _statement_rows(article: Article, analysis: Analysis, actor_ids: dict[str, i
     for s in analysis.statements:
         try:
             rows.append(fitted(Statement, article_id=article.id,
-                               actor_id=actor_ids.get(s.speaker) if s.speaker else None, speaker=s.speaker,
+                               actor_id=actor_ids.get(s.speaker) if s.speaker else None,
+                               speaker=s.speaker or s.speaker_role,  # "a senior official": shown as written
                                cue=s.cue, text=s.text, start=s.span.start, end=s.span.end, kind=s.kind,
                                published_at=published))
         except FieldTooLong as exc:

@@ -49,9 +49,11 @@ def extract_statements(text: str, sentences: Sequence[Sentence], actors: Sequenc
     reported = [st for st in reported_speech.reported() if not _overlaps(taken, st.span)]
     mixed = [st for st in QuotedFragments(article, speakers, reported_speech).fragments(direct + reported, taken)
              if not _overlaps(taken, st.span)]
+    covered = sorted([*taken, *((st.span.start, st.span.end) for st in reported + mixed)])
+    carried_on = quotes.continuations(covered)
     seen: set[tuple[int, int]] = set()
     out: list[Statement] = []
-    for st in sorted(direct + reported + mixed, key=lambda st: (st.span.start, st.span.end)):
+    for st in sorted(direct + reported + mixed + carried_on, key=lambda st: (st.span.start, st.span.end)):
         key = (st.span.start, st.span.end)
         if key in seen:
             continue

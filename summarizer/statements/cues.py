@@ -66,6 +66,10 @@ NAMING = frozenset({"call", "describe", "refer", "dub", "brand", "label", "term"
 LISTENER = frozenset({"tell", "warn", "assure", "remind"})
 # verbs that may drop "that": "Khamenei said Iran would ..."
 ZERO_THAT = frozenset({"say", "claim", "insist", "argue", "add", "write", "warn", "predict"})
+# verbs that drop "that" before a pronoun or a name only: "announced they'll ...", not "announced a deal"
+ZERO_THAT_NAMED = frozenset({"announce", "acknowledge", "suggest", "note", "admit", "stress", "state", "declare",
+                             "assert", "concede", "contend", "maintain", "confirm", "explain", "report", "tweet",
+                             "emphasize", "reiterate"})
 # verbs whose complement is an object or infinitive: "accused Israel of ...", "vowed to ..."
 OBJECT = frozenset({"accuse", "urge", "threaten", "vow", "pledge", "promise", "deny", "demand"})
 # verbs that end a sentence as its attribution: "..., Khamenei said."

@@ -9,12 +9,17 @@ surrounding spaces and trailing ``, ; :`` and dashes left out by moving the span
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from summarizer.statements.article import Article
 from summarizer.statements.cues import NAMING, PARTICIPLE, Cue
 from summarizer.statements.speakers import NOBODY, Speaker, Speakers
 from summarizer.types import Sentence, Span, Statement
 
 _CONTENT_TRAIL = " \t\r\n,;:—–-"
+_BARE_END = " \t\r\n.!?…"
+_QUOTE_MARKS = '"“”«»„'
+
 
 
 class DirectQuotes:
@@ -32,6 +37,40 @@ class DirectQuotes:
                 out.append(st)
                 self.direct_spans.append((o, c + 1))
                 self.sp.note(st)
+        return out
+
+    def continuations(self, covered: list[tuple[int, int]]) -> list[Statement]:
+        """Quotes that carry on a speaker's turn: a sentence that is only a quotation, right after
+        a sentence that ends with someone's attributed statement ('"A," Carter said. "B."'), in the
+        same paragraph or opening the next one. Run after the other passes, so that reported
+        speech ('Carter said the port would reopen. "We are ready."') hands on its speaker too.
+        ``covered``: sorted spans already taken by statements."""
+        out: list[Statement] = []
+        starts = [a for a, _ in covered]
+        for o, c in self.a.quotes:
+            i = bisect_right(starts, o) - 1
+            if i >= 0 and covered[i][1] > o:
+                continue
+            si, sj = self.a.sentence_at(o), self.a.sentence_at(c)
+            content = self._content(o, c)
+            if si is None or sj is None or si == 0 or content is None:
+                continue
+            s, last, before = self.a.sentences[si], self.a.sentences[sj], self.a.sentences[si - 1]
+            if self.a.text[s.start : o].strip() or self.a.text[c + 1 : last.end].strip(_BARE_END):
+                continue  # not a sentence of its own
+            if s.paragraph - before.paragraph > 1 or self.a.is_heading(before):
+                continue
+            turn = self.sp.speakers.get(before.start)
+            if not turn:
+                continue
+            end, speaker = turn[-1]
+            tail = self.a.text[end : before.end].lstrip(_QUOTE_MARKS + ".,!?…")
+            if len(tail) > 80 or any(ch in tail for ch in _QUOTE_MARKS):
+                continue  # the previous sentence goes on after its attribution
+            a, b = content
+            st = Statement(speaker.name, speaker.span, None, self.a.text[a:b], Span(a, b), "direct", speaker.role)
+            out.append(st)
+            self.sp.note(st)
         return out
 
     def _content(self, o: int, c: int) -> tuple[int, int] | None:
@@ -76,9 +115,9 @@ class DirectQuotes:
             return None
         speaker, cue = found
         a, b = content
-        if speaker.name is None and len(self.a.text[a:b].split()) < 3:
+        if speaker.name is None and speaker.role is None and len(self.a.text[a:b].split()) < 3:
             return None  # a short fragment with a verb but no speaker: not certain enough
-        return Statement(speaker.name, speaker.span, cue, self.a.text[a:b], Span(a, b), "direct")
+        return Statement(speaker.name, speaker.span, cue, self.a.text[a:b], Span(a, b), "direct", speaker.role)
 
     def _attribution_after(self, p: int, limit: int) -> tuple[Speaker, str | None] | None:
         """'"...," Khamenei said' / '"...," said Khamenei' / '"...," he told reporters'."""

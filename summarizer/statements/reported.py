@@ -6,15 +6,20 @@ without a known speaker is no statement, and headings give none."""
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 
 from summarizer.statements.article import NEXT_WORD, QUOTE_MARKS, THAT, TRAIL, WORD, Article
-from summarizer.statements.cues import FINAL, LISTENER, NAMING, OBJECT, PARTICIPLE, ZERO_THAT, Cue
+from summarizer.statements.cues import FINAL, LISTENER, NAMING, OBJECT, PARTICIPLE, ZERO_THAT, ZERO_THAT_NAMED, Cue
 from summarizer.statements.speakers import Speaker, Speakers
 from summarizer.types import Sentence, Span, Statement, StatementKind
 
 MAX_CLAUSE = 1500  # longer "reported clauses" are not statements
+_MAX_ROLE_TAIL = 12  # words after a final cue that name a role ('said a senior official familiar with ...')
 
+_CLOSING = '"”’\''
+_CONTRACTION = re.compile(r"['’](?:s|ll|d|re|ve|m)$")
+_SUBJECT_PRONOUNS = frozenset("he she it they we i you there".split())
 _ADJUNCT_START = frozenset(
     """on in at during after before to late early earlier last this yesterday today again publicly privately
     repeatedly also recently previously once now then while when""".split()
@@ -68,7 +73,7 @@ class ReportedSpeech:
             clause = self._final_attribution(cue, s, speaker)
             if clause is not None and speaker is None:
                 speaker = self.sp.subject_after(cue.end, s.end)
-        if clause is None or speaker is None or speaker.name is None:
+        if clause is None or speaker is None or (speaker.name is None and speaker.role is None):
             return None
         return self.make(speaker, cue.text, clause)
 
@@ -77,7 +82,7 @@ class ReportedSpeech:
         if b - a < 2 or b - a > MAX_CLAUSE or len(self.a.text[a:b].split()) < 2:
             return None
         kind: StatementKind = "mixed" if self._has_quote(a, b) else "indirect"
-        return Statement(speaker.name, speaker.span, cue, self.a.text[a:b], Span(a, b), kind)
+        return Statement(speaker.name, speaker.span, cue, self.a.text[a:b], Span(a, b), kind, speaker.role)
 
     def trim(self, a: int, b: int) -> tuple[int, int]:
         t = self.a.text
@@ -127,16 +132,21 @@ class ReportedSpeech:
             if after is not None and self._opens_clause(after.group(1), after.start(1)):
                 return (after.start(1), self.clause_end(after.start(1), s))
             return None
-        if cue.lemma in ZERO_THAT and self._opens_clause(word, nw.start(1)):
+        if (cue.lemma in ZERO_THAT or cue.lemma in ZERO_THAT_NAMED) and self._opens_clause(
+                word, nw.start(1), named=cue.lemma in ZERO_THAT_NAMED):
             return (nw.start(1), self.clause_end(nw.start(1), s))
         return None
 
-    def _opens_clause(self, word: str, pos: int) -> bool:
-        """A word that can begin a bare reported clause ('said Iran would ...', 'said the talks ...')."""
+    def _opens_clause(self, word: str, pos: int, *, named: bool = False) -> bool:
+        """A word that can begin a bare reported clause ('said Iran would ...', 'said the talks ...');
+        ``named``: only a pronoun or a name ('announced they'll ...', not 'announced a deal')."""
         if self.a.text[pos] in QUOTE_MARKS:
             return False
         i = bisect_left(self.a.mention_starts, pos)
-        return word.lower() in _CLAUSE_OPENERS or (i < len(self.a.mentions) and self.a.mention_starts[i] == pos)
+        if i < len(self.a.mentions) and self.a.mention_starts[i] == pos:
+            return True
+        bare = _CONTRACTION.sub("", word.lower())  # "it's", "he'll", "they'd"
+        return bare in (_SUBJECT_PRONOUNS if named else _CLAUSE_OPENERS)
 
     def _final_attribution(self, cue: Cue, s: Sentence, speaker: Speaker | None) -> tuple[int, int] | None:
         """'..., Khamenei said (on Monday).' / '..., said Khamenei.': the clause is what precedes."""
@@ -146,31 +156,43 @@ class ReportedSpeech:
         if s.end - cue.end > 120:
             return None
         tail = t[cue.end : s.end]
-        if len(tail.split()) > 6 or any(ch in tail.rstrip(TRAIL + "\"'”’") for ch in ',;:"“”«»'):
+        role = self.sp.role_after(self.a.skip_space(cue.end, s.end), s.end)
+        if len(tail.split()) > (_MAX_ROLE_TAIL if role else 6) or any(ch in tail.rstrip(TRAIL + "\"'”’") for ch in ',;:"“”«»'):
             return None
         first = NEXT_WORD.match(tail)
         if first is not None:
             word = first.group(1)
             named = word[0].isupper()  # "said Supreme Leader Khamenei", "said Carter"
             audience = cue.lemma == "tell" and word.lower() in _AUDIENCE
-            if not (named or audience or word.lower() in _ADJUNCT_START - {"to"}):
+            if not (named or audience or role or word.lower() in _ADJUNCT_START - {"to"}):
                 return None  # "..., they told him to leave": not an attribution
         left = speaker.span.start if speaker is not None and speaker.span is not None else cue.start
         p = self.a.skip_space_back(left, s.start)
         # allow titles or determiners before the name ("the Supreme Leader Khamenei said")
         for _ in range(6):
-            if p <= s.start or t[p - 1] in ",—–:":
+            if p <= s.start or self._clause_stop(p, s) is not None:
                 break
             wb = self.a.word_before(p, s.start)
             if wb is None or wb[1].lower() not in ("the", "a", "an") and not wb[1][:1].isupper():
                 return None
             p = self.a.skip_space_back(wb[0], s.start)
-        if p <= s.start or t[p - 1] not in ",—–:":
+        end = self._clause_stop(p, s) if p > s.start else None
+        if end is None:
             return None
-        clause = (s.start, p - 1)
+        clause = (s.start, end)
         if self._quote_clause(*clause):
             return None  # '"...," he said' is a direct quote
         return clause
+
+    def _clause_stop(self, p: int, s: Sentence) -> int | None:
+        """Where a clause ends that an attribution at ``p`` follows: before ``, — – :``, or after a
+        closing quote mark that has the comma inside it ('... turbulence,” Clinton said')."""
+        t = self.a.text
+        if t[p - 1] in ",—–:":
+            return p - 1
+        if t[p - 1] in _CLOSING and p - 2 > s.start and t[p - 2] == ",":
+            return p
+        return None
 
     def _quote_clause(self, a: int, b: int) -> bool:
         """The clause is a quotation and nothing else."""
@@ -207,11 +229,15 @@ class ReportedSpeech:
         p = self.a.skip_space_back(cue.start, s.start)
         if p <= s.start or self.a.text[p - 1] != ",":
             return None
-        m = THAT.match(self.a.text, self.a.skip_space(cue.end, s.end))
-        if m is None:
-            return None
+        q = self.a.skip_space(cue.end, s.end)
+        m = THAT.match(self.a.text, q)
+        if m is not None:
+            q = self.a.skip_space(m.end(), s.end)
+        else:  # '..., adding the port would reopen'
+            nw = NEXT_WORD.match(self.a.text, q, s.end)
+            if nw is None or cue.lemma not in ZERO_THAT or not self._opens_clause(nw.group(1), nw.start(1)):
+                return None
         speaker = self.sp.continuing(cue, s)
-        if speaker is None or speaker.name is None:
+        if speaker is None or (speaker.name is None and speaker.role is None):
             return None
-        q = self.a.skip_space(m.end(), s.end)
         return self.make(speaker, cue.text, (q, self.clause_end(q, s)))

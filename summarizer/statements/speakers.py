@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.statements.article import NEXT_WORD, WORD, Article, Mention
-from summarizer.statements.cues import NOT_FOR_IT, Cue
+from summarizer.statements.cues import NOT_FOR_IT, OBJECT, Cue
 from summarizer.types import Sentence, Span, Statement
 
 PRONOUN_REACH = 3  # sentences back where he/she may find their antecedent
@@ -31,6 +31,37 @@ ROLE_NOUNS = frozenset(
     """spokesman spokeswoman spokesperson spokespeople official officials representative representatives envoy
     ministry office""".split()
 )
+# role nouns that may head a speaker's noun phrase ("officials said", "a campaign spokeswoman said")
+ROLE_HEADS = frozenset(
+    """spokesman spokeswoman spokesperson spokespeople official officials aide aides adviser advisers advisor
+    advisors analyst analysts expert experts source sources strategist strategists critic critics supporter
+    supporters opponent opponents voter voters lawmaker lawmakers legislator legislators senator senators
+    congressman congresswoman governor mayor president leader leaders minister ministers secretary chairman
+    chairwoman chair director directors executive executives economist economists researcher researchers
+    scientist scientists professor professors observer observers diplomat diplomats investigator investigators
+    prosecutor prosecutors police lawyer lawyers attorney attorneys campaign office ministry government
+    administration department agency committee commission party union company firm candidate candidates
+    nominee justice judge judges incumbent residents resident protesters protester witnesses witness
+    organizers organisers activists activist officers officer authorities representative representatives envoy
+    ambassador commander commanders insiders allies ally delegates delegate members member staff staffer
+    staffers operative operatives pollster pollsters consultant consultants manager managers businessman
+    billionaire historian historians""".split()
+)
+_GROUP_NAMES = frozenset("democrats republicans conservatives liberals progressives".split())
+_NOT_IN_ROLE = frozenset(
+    """that which who whom whose is was are were be been has have had will would can could should may might
+    must do does did to not it its he she they we i you this these there what when where why how if than
+    as by on into about against over after before""".split()
+)
+_ROLE_PREPOSITIONS = frozenset("of for at from in with".split())
+_CONJUNCTIONS = frozenset("and but while because although though whereas so since".split())
+_NP_STOP = ",;:()[]—–\"“”«»"
+_MAX_ROLE_WORDS = 8
+_ROLE_DETERMINERS = frozenset("a an the one two three another several some many other senior top".split())
+_DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today yesterday tonight".split())
+_APPOSITIVE_SEGMENTS = 3
+_APPOSITIVE_CHARS = 250
+_APPOSITIVE_WORDS = 40
 _DETERMINERS = frozenset("the a an its their his her our".split())
 PREPOSITIONS = frozenset(
     "of for from in at with by to against on about over under into than between among via toward towards".split()
@@ -42,6 +73,7 @@ _TITLE_GAP = re.compile(r"(?:\s+(?:[\w.'’-]+)){0,6}\s+|\s+")
 class Speaker:
     name: str | None
     span: Span | None
+    role: str | None = None  # Statement.speaker_role
 
 
 NOBODY = Speaker(None, None)
@@ -91,7 +123,49 @@ class Speakers:
                     return None
                 p = wstart
                 continue
+            if lw in ("and", "but") and lemma not in OBJECT:  # 'Carter praised the deal and said ...
+                si = self.a.sentence_at(wstart)
+                return self.main_subject(self.a.sentences[si], wstart) if si is not None else None
+            return None if lemma in NOT_FOR_IT else self.role_subject(p, floor)
+
+    def role_subject(self, p: int, floor: int) -> Speaker | None:
+        """A noun phrase ending at ``p`` that names a speaker by role ('officials', 'a campaign
+        spokesman', 'Some party strategists', 'a spokesman for the ministry'): it must open its
+        clause (the sentence start, a comma or dash, or a conjunction) and its head must be a role
+        noun. Its speaker is no actor (None) with the phrase as the role."""
+        t = self.a.text
+        words: list[tuple[int, str]] = []
+        q = p
+        while True:
+            q = self.a.skip_space_back(q, floor)
+            if q <= floor or t[q - 1] in _NP_STOP:
+                break
+            m = self.a.mention_ending_at(q)
+            if m is not None:
+                words.append((m.start, t[m.start : m.end]))
+                q = m.start
+                continue
+            wb = self.a.word_before(q, floor)
+            if wb is None or wb[0] + len(wb[1]) != q:
+                return None
+            if wb[1].lower() in _CONJUNCTIONS or wb[1] in ("--", "-"):
+                break
+            words.append(wb)
+            if len(words) > _MAX_ROLE_WORDS:
+                return None
+            q = wb[0]
+        if not words:
             return None
+        words.reverse()
+        lowered = [w.lower() for _, w in words]
+        if any(w in _NOT_IN_ROLE for w in lowered):
+            return None
+        cut = next((i for i, w in enumerate(lowered) if w in _ROLE_PREPOSITIONS and i > 0), len(lowered))
+        head = lowered[cut - 1].removesuffix("'s").removesuffix("’s")
+        if head not in ROLE_HEADS and not (words[cut - 1][1][:1].isupper() and head in _GROUP_NAMES):
+            return None
+        start = words[0][0]
+        return Speaker(None, Span(start, p), t[start:p])
 
     def as_subject(self, m: Mention, floor: int) -> Speaker | None:
         """A mention right before the verb is its subject unless it sits in a prepositional phrase
@@ -122,25 +196,70 @@ class Speakers:
                     and head[-1][:1].islower()):
                 return Speaker(inner.name, Span(inner.start, inner.end))
             return None
-        q = self.a.skip_space_back(k, floor)
-        m = self.a.mention_ending_at(q)
-        return self.as_subject(m, floor) if m is not None else None
+        # 'Mike Morrell, a veteran of the CIA who retired in 2013, said' / 'Woodrow Benford, 58, who
+        # lives outside Minneapolis, says': the name before one to three appositive segments
+        for _ in range(_APPOSITIVE_SEGMENTS):
+            q = self.a.skip_space_back(k, floor)
+            m = self.a.mention_ending_at(q)
+            if m is not None:
+                return self.as_subject(m, floor)
+            lo = max(floor, comma - _APPOSITIVE_CHARS)
+            k = t.rfind(",", lo, k)
+            if k < 0 or len(t[k + 1 : comma].split()) > _APPOSITIVE_WORDS or any(c in t[k:comma] for c in ".;:!?\"“”"):
+                return None
+        return None
 
     def subject_after(self, pos: int, limit: int) -> Speaker | None:
-        """Inverted attribution: 'said Khamenei', 'said Iran's supreme leader, Ali Khamenei'."""
+        """Inverted attribution: 'said Khamenei', 'said Iran's supreme leader, Ali Khamenei', 'said
+        Clinton ally James Carville'; or a role: 'said a New Hampshire Republican', 'said one official'."""
         limit = min(limit, pos + 100)
+        t = self.a.text
         for m in self.a.mentions_between(pos, limit):
-            gap = self.a.text[pos : m.start]
+            gap = t[pos : m.start]
             if not _TITLE_GAP.fullmatch(gap.replace(",", " ")) or any(c in gap for c in ".;:!?\"“”«»"):
-                return None
+                break
             words = [w.lower() for w in WORD.findall(gap)]
             if any(w in PREPOSITIONS or w in ("who", "which", "that") for w in words):
                 if not (words and words[-1] in ("of", "for") and len(words) >= 2 and words[-2] in ROLE_NOUNS):
-                    return None
-            if self.a.possessive_after(m):
-                continue
+                    break
+            if self.a.possessive_after(m) or self._modifies(m, limit):
+                continue  # 'Iran's leader ...', 'a New Hampshire Republican': the head comes later
             return Speaker(m.name, Span(m.start, m.end))
-        return None
+        return self.role_after(pos, limit)
+
+    def _modifies(self, m: Mention, limit: int) -> bool:
+        """The mention is a modifier in a longer noun phrase: a word that is no preposition,
+        conjunction or adverb follows it ('Clinton ally ...', 'New Hampshire Republican')."""
+        nw = NEXT_WORD.match(self.a.text, m.end, limit)
+        if nw is None or nw.start(1) == m.end or self.a.text[m.end : nw.start(1)].strip():
+            return False
+        w = nw.group(1).lower()
+        return not (w in PREPOSITIONS or w in _CONJUNCTIONS or w in _NOT_IN_ROLE or w in ("and", "or")
+                    or w.endswith("ly") or w in _SKIP_BEFORE_CUE or w in _DAYS)
+
+    def role_after(self, pos: int, limit: int) -> Speaker | None:
+        """'said a senior official', 'said one adviser to the campaign': a determiner, up to six
+        words and a role noun head (before a preposition, a comma or the end of the clause)."""
+        t = self.a.text
+        words = []
+        for m in WORD.finditer(t, pos, min(limit, pos + 120)):
+            if t[pos if not words else words[-1].end() : m.start()].strip():
+                break  # punctuation between words ends the phrase
+            words.append(m)
+            if len(words) > _MAX_ROLE_WORDS:
+                return None
+        lowered = [w.group().lower() for w in words]
+        if len(lowered) < 2 or lowered[0] not in _ROLE_DETERMINERS:
+            return None
+        end = next((i for i, w in enumerate(lowered) if i > 0 and (
+            w in _NOT_IN_ROLE or w in _DAYS or (w in PREPOSITIONS and w not in _ROLE_PREPOSITIONS))), len(lowered))
+        cut = next((i for i in range(1, end) if lowered[i] in _ROLE_PREPOSITIONS), end)
+        while end > cut and lowered[end - 1] in _ROLE_PREPOSITIONS | _DETERMINERS:
+            end -= 1  # 'a spokesman for the' cut short by the limit
+        if cut < 2 or lowered[cut - 1] not in ROLE_HEADS:
+            return None
+        start, stop = words[0].start(), words[end - 1].end()
+        return Speaker(None, Span(start, stop), t[start:stop])
 
     def main_subject(self, s: Sentence, before: int) -> Speaker | None:
         """The subject of the sentence's main clause, for a participial cue ('..., referring to'):
@@ -186,12 +305,12 @@ class Speakers:
 
     def note(self, st: Statement) -> None:
         """Remember who spoke in a sentence (for a following '..., adding that ...')."""
-        if st.speaker is None:
+        if st.speaker is None and st.speaker_role is None:
             return
         si = self.a.sentence_at(st.span.start)
         if si is not None:
             end = max(st.span.end, st.speaker_span.end if st.speaker_span else 0)
-            self.speakers.setdefault(self.a.sentences[si].start, []).append((end, Speaker(st.speaker, st.speaker_span)))
+            self.speakers.setdefault(self.a.sentences[si].start, []).append((end, Speaker(st.speaker, st.speaker_span, st.speaker_role)))
 
     def continuing(self, cue: Cue, s: Sentence) -> Speaker | None:
         """Who goes on speaking at '..., adding': the last speaker attributed earlier in the

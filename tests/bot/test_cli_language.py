@@ -14,7 +14,7 @@ REPORT = (
     "Port workers in Velmar ended a nine-day strike on Friday after the harbour authority agreed to raise "
     "wages by 6 percent. \"We have won what we came for,\" union leader Petra Anand told reporters outside "
     "the terminal. The authority's director, Jonas Keel, said that ships delayed by the strike would be "
-    "cleared within a week.\n\nThe strike had stranded more than 40 cargo vessels in the bay."
+    "cleared within a week.\n\nThe strike had stranded more than 40 cargo vessels in the bay, a harbour official said."
 )
 
 
@@ -61,6 +61,8 @@ async def test_analyze_writes_one_line_per_document_with_offsets_into_the_input(
     for s in strike["statements"]:
         assert REPORT[s["span"][0]:s["span"][1]] == s["text"]
     assert any(s["speaker"] == "Jonas Keel" and s["kind"] == "indirect" for s in strike["statements"])
+    by_role = [(s["speaker"], s["speaker_role"], s["text"]) for s in strike["statements"] if s["speaker_role"]]
+    assert by_role == [(None, "a harbour official", "The strike had stranded more than 40 cargo vessels in the bay")]
     assert rows[1]["summary"] == "" and rows[1]["actors"] == [] and rows[1]["statements"] == []
 
 

@@ -122,3 +122,13 @@ async def test_an_article_removed_during_its_analysis_is_skipped_not_fatal(db: s
     assert [d.article_id for d in done] == [kept.id]
     assert not await Article.exists(id=doomed.id)
     assert (await Article.get(id=kept.id)).analyzed_at is not None
+
+
+async def test_a_speaker_named_by_role_is_stored_as_written_and_linked_to_no_actor(
+        db: str, service: AnalysisService) -> None:
+    a, _ = _pair("khamenei-rejects-talks", JOIN)
+    text = a.lead + "\n\nThe embassy will stay closed until further notice, a senior official said."
+    article = await _store(a, text=text)
+    await service.process_pending()
+    rows = await Statement.filter(article_id=article.id, speaker="a senior official").values_list("actor_id", "text")
+    assert rows == [(None, "The embassy will stay closed until further notice")]

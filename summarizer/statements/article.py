@@ -22,7 +22,25 @@ WORD = re.compile(r"[\w'’-]+")
 NEXT_WORD = re.compile(r"\s*([\w'’-]+)")
 TRAIL = " \t\r\n.,;:!?…"
 QUOTE_MARKS = '"“”«»„'
+_DOUBLED = re.compile(r"(?<![`'])(?:''|``)(?![`'])")
+_OPENS_AFTER = " \t\r\n([{—–-/\u00a0"
 _TITLES_ONLY = re.compile(r"\s*(?:[A-Z][\w.'’-]*\s+)*")
+
+
+def with_double_quotes(text: str) -> str:
+    """``text`` with quotations marked by two apostrophes (``''It is,'' he said``, wire and archive
+    style) or by backticks (````It is''``) rewritten as straight double quotes, keeping the length:
+    an opening pair becomes ``" `` and a closing pair `` "``, so the quoted words keep their offsets
+    and a quote cut from the original text at a rewritten span holds both of its marks."""
+    if "''" not in text and "``" not in text:
+        return text
+    return _DOUBLED.sub(_one_quote, text)
+
+
+def _one_quote(m: re.Match[str]) -> str:
+    text, at = m.string, m.start()
+    opening = m.group() == "``" or at == 0 or text[at - 1] in _OPENS_AFTER
+    return '" ' if opening else ' "'
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +54,8 @@ class Mention:
 class Article:
 
     def __init__(self, text: str, sentences: Sequence[Sentence], actors: Sequence[Actor]) -> None:
-        self.text = text
+        self.original = text  # statements are cut from this
+        self.text = with_double_quotes(text)  # the rules read this: same length, '' and `` as "
         self.sentences = [s for s in sentences if 0 <= s.start < s.end <= len(text) and text[s.start : s.end] == s.text]
         if len(self.sentences) != len(sentences):
             log.warning("%d sentences do not match the text and are ignored", len(sentences) - len(self.sentences))
@@ -56,7 +75,7 @@ class Article:
         found: list[Mention] = []
         for actor in actors:
             for m in actor.mentions:
-                if 0 <= m.start < m.end <= len(self.text) and self.text[m.start : m.end] == m.text:
+                if 0 <= m.start < m.end <= len(self.text) and self.original[m.start : m.end] == m.text:
                     found.append(Mention(m.start, m.end, actor.name, actor.type))
                 else:
                     log.debug("mention %r of %s does not match the text; ignored", m.text, actor.name)

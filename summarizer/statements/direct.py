@@ -68,7 +68,7 @@ class DirectQuotes:
             if len(tail) > 80 or any(ch in tail for ch in _QUOTE_MARKS):
                 continue  # the previous sentence goes on after its attribution
             a, b = content
-            st = Statement(speaker.name, speaker.span, None, self.a.text[a:b], Span(a, b), "direct", speaker.role)
+            st = Statement(speaker.name, speaker.span, None, self.a.original[a:b], Span(a, b), "direct", speaker.role)
             out.append(st)
             self.sp.note(st)
         return out
@@ -117,7 +117,7 @@ class DirectQuotes:
         a, b = content
         if speaker.name is None and speaker.role is None and len(self.a.text[a:b].split()) < 3:
             return None  # a short fragment with a verb but no speaker: not certain enough
-        return Statement(speaker.name, speaker.span, cue, self.a.text[a:b], Span(a, b), "direct", speaker.role)
+        return Statement(speaker.name, speaker.span, cue, self.a.original[a:b], Span(a, b), "direct", speaker.role)
 
     def _attribution_after(self, p: int, limit: int) -> tuple[Speaker, str | None] | None:
         """'"...," Khamenei said' / '"...," said Khamenei' / '"...," he told reporters'."""

@@ -20,6 +20,9 @@ _MAX_ROLE_TAIL = 12  # words after a final cue that name a role ('said a senior 
 _CLOSING = '"”’\''
 _CONTRACTION = re.compile(r"['’](?:s|ll|d|re|ve|m)$")
 _SUBJECT_PRONOUNS = frozenset("he she it they we i you there".split())
+_SOURCE_STOP = re.compile(r"[,;:()\"“”«»]")
+_MAX_SOURCE_CHARS = 200  # an "according to" source phrase
+_MAX_SOURCE_WORDS = 15
 _ADJUNCT_START = frozenset(
     """on in at during after before to late early earlier last this yesterday today again publicly privately
     repeatedly also recently previously once now then while when""".split()
@@ -82,7 +85,7 @@ class ReportedSpeech:
         if b - a < 2 or b - a > MAX_CLAUSE or len(self.a.text[a:b].split()) < 2:
             return None
         kind: StatementKind = "mixed" if self._has_quote(a, b) else "indirect"
-        return Statement(speaker.name, speaker.span, cue, self.a.text[a:b], Span(a, b), kind, speaker.role)
+        return Statement(speaker.name, speaker.span, cue, self.a.original[a:b], Span(a, b), kind, speaker.role)
 
     def trim(self, a: int, b: int) -> tuple[int, int]:
         t = self.a.text
@@ -201,26 +204,53 @@ class ReportedSpeech:
         return a < b and t[a] in QUOTE_MARKS and t[b - 1] in QUOTE_MARKS
 
     def _according_to(self, cue: Cue, s: Sentence) -> Statement | None:
+        """'According to X, ...' / '..., according to X.' where X is an actor ('according to Carter')
+        or any other named source ('according to a State Department official', '..., according to FEC
+        records'), kept as the role."""
         t = self.a.text
         p = self.a.skip_space(cue.end, s.end)
-        for m in self.a.mentions_between(p, min(s.end, p + 60)):
-            if not self.a.only_titles(p, m.start) and t[p : m.start].strip().lower() not in ("the",):
-                return None
-            if self.a.possessive_after(m):
-                return None
-            speaker = Speaker(m.name, Span(m.start, m.end))
-            after = self.a.skip_space(m.end, s.end)
-            if after < s.end and t[after] == ",":  # "According to X, ..."
-                q = self.a.skip_space(after + 1, s.end)
-                if t[s.start : cue.start].strip():
-                    return None
-                return self.make(speaker, cue.text, (q, self.clause_end(q, s)))
-            if t[m.end : s.end].strip(TRAIL + "\"'”’") == "":  # "..., according to X."
-                left = self.a.skip_space_back(cue.start, s.start)
-                if left > s.start and t[left - 1] == ",":
-                    return self.make(speaker, cue.text, (s.start, left - 1))
+        stop = _SOURCE_STOP.search(t, p, min(s.end, p + _MAX_SOURCE_CHARS))
+        e = stop.start() if stop is not None else s.end
+        if e - p > _MAX_SOURCE_CHARS:
             return None
+        source, appositive = self._source(p, e, s)
+        if source is None:
+            return None
+        rest = t[e : s.end].strip(TRAIL + "\"'”’")
+        if not t[s.start : cue.start].strip():  # "According to X, ..."
+            if e >= s.end or t[e] != ",":
+                return None
+            q = self.a.skip_space(e + 1, s.end)
+            return self.make(source, cue.text, (q, self.clause_end(q, s)))
+        left = self.a.skip_space_back(cue.start, s.start)
+        if left > s.start and t[left - 1] == "," and (not rest or (appositive and t[e] == ",")):
+            return self.make(source, cue.text, (s.start, left - 1))  # "..., according to X[, appositive]."
         return None
+
+    def _source(self, p: int, e: int, s: Sentence) -> tuple[Speaker | None, bool]:
+        """Who a source phrase ``text[p:e]`` names: the actor it opens with (after titles), or the
+        phrase itself as a role. The flag: an actor's name that an appositive may follow."""
+        t = self.a.text
+        for m in self.a.mentions_between(p, e):
+            lead = t[p : m.start].strip().lower()
+            if (lead in ("", "the") or self.a.only_titles(p, m.start)) and not self.a.possessive_after(m) \
+                    and not self.sp.modifies(m, e):
+                return Speaker(m.name, Span(m.start, m.end)), True
+            break
+        words = list(WORD.finditer(t, p, e))
+        for i, w in enumerate(words):
+            if w.group().lower() in ("who", "which", "that", "whose", "when", "where"):
+                words = words[:i]
+                break
+        if not words or len(words) > _MAX_SOURCE_WORDS:
+            return None, False
+        first = words[0].group()
+        if len(words) == 1 and first.islower() and not first.endswith("s"):
+            return None, False  # 'according to plan', 'according to tradition'
+        if first.lower() in _SUBJECT_PRONOUNS or first.lower() in ("this", "that", "it", "him", "her", "them"):
+            return None, False
+        start, end = words[0].start(), words[-1].end()
+        return Speaker(None, Span(start, end), self.a.original[start:end]), False
 
     def _participle(self, cue: Cue, s: Sentence) -> Statement | None:
         """'..., adding that ...': the speaker is the one just attributed in this sentence."""

@@ -165,7 +165,7 @@ class Speakers:
         if head not in ROLE_HEADS and not (words[cut - 1][1][:1].isupper() and head in _GROUP_NAMES):
             return None
         start = words[0][0]
-        return Speaker(None, Span(start, p), t[start:p])
+        return Speaker(None, Span(start, p), self.a.original[start:p])
 
     def as_subject(self, m: Mention, floor: int) -> Speaker | None:
         """A mention right before the verb is its subject unless it sits in a prepositional phrase
@@ -222,12 +222,12 @@ class Speakers:
             if any(w in PREPOSITIONS or w in ("who", "which", "that") for w in words):
                 if not (words and words[-1] in ("of", "for") and len(words) >= 2 and words[-2] in ROLE_NOUNS):
                     break
-            if self.a.possessive_after(m) or self._modifies(m, limit):
+            if self.a.possessive_after(m) or self.modifies(m, limit):
                 continue  # 'Iran's leader ...', 'a New Hampshire Republican': the head comes later
             return Speaker(m.name, Span(m.start, m.end))
         return self.role_after(pos, limit)
 
-    def _modifies(self, m: Mention, limit: int) -> bool:
+    def modifies(self, m: Mention, limit: int) -> bool:
         """The mention is a modifier in a longer noun phrase: a word that is no preposition,
         conjunction or adverb follows it ('Clinton ally ...', 'New Hampshire Republican')."""
         nw = NEXT_WORD.match(self.a.text, m.end, limit)
@@ -259,7 +259,7 @@ class Speakers:
         if cut < 2 or lowered[cut - 1] not in ROLE_HEADS:
             return None
         start, stop = words[0].start(), words[end - 1].end()
-        return Speaker(None, Span(start, stop), t[start:stop])
+        return Speaker(None, Span(start, stop), self.a.original[start:stop])
 
     def main_subject(self, s: Sentence, before: int) -> Speaker | None:
         """The subject of the sentence's main clause, for a participial cue ('..., referring to'):

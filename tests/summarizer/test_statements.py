@@ -650,3 +650,43 @@ def test_sample_speed() -> None:
 def test_name_as_the_appositive_of_a_role(text: str, expected: list[tuple[str | None, str, str, str]]) -> None:
     found = extract(text, {"Jonas Keel": ("PERSON", ("Jonas Keel",))})
     assert [(s.speaker, s.cue, s.kind, s.text) for s in found] == expected
+
+
+def test_quotations_marked_by_two_apostrophes_or_backticks_are_quotes_cut_from_the_text_as_it_is() -> None:
+    text = ("''The port will reopen,'' Carter said. ''We are ready.''\n\n"
+            "Lopez called the offer ``an insult'' and left. Acme's ''premium'' plan costs more.")
+    found = extract(text)
+    assert summary(found) == [
+        ("John Carter", "said", "direct", "The port will reopen"),
+        ("John Carter", None, "direct", "We are ready."),
+        ("Maria Lopez", "called", "mixed", "the offer ``an insult''"),
+    ]
+    # a lone pair, or a run of three, is no quotation mark
+    assert extract("Carter's ''' note said nothing.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "role", "clause"),
+    [
+        ("The port lost $2 million in May, according to company records.", None, "company records",
+         "The port lost $2 million in May"),
+        ("According to a senior official who attended, the talks had stalled.", None, "a senior official",
+         "the talks had stalled"),
+        ("The port will reopen, according to Carter, the harbour master.", "John Carter", None,
+         "The port will reopen"),
+    ],
+)
+def test_according_to_any_named_source(text: str, speaker: str | None, role: str | None, clause: str) -> None:
+    assert roles(extract(text)) == [(speaker, role, clause)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The work went according to plan, and the port reopened.",
+        "According to him, the port will reopen.",  # a pronoun with no antecedent in reach
+        "The port, according to Carter's plan, will reopen in May.",  # a possessive: Carter's plan says nothing
+    ],
+)
+def test_according_to_without_a_source(text: str) -> None:
+    assert extract(text) == []

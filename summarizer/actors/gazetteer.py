@@ -70,6 +70,7 @@ _REGIONS: dict[str, tuple[EntityType, tuple[str, ...]]] = {
     "Kurdistan": ("GPE", ("Kurdistan",)),
     "Hong Kong": ("GPE", ("Hong Kong",)),
     "Golan Heights": ("GPE", ("Golan Heights", "Golan")),
+    "Soviet Union": ("GPE", ("Soviet Union", "USSR", "U.S.S.R.")),
     "Middle East": ("LOC", ("Middle East", "Mideast")),
     "Europe": ("LOC", ("Europe",)),
     "Asia": ("LOC", ("Asia",)),

@@ -15,7 +15,9 @@
 * :class:`TransformersTagger`: any transformers token-classification model (hub id or local
   directory), its labels mapped to ours.
 * :class:`EntityRecognizer`: a tagger plus the gazetteer rules (countries, regions, well-known
-  organisations, demonyms as NORP).
+  organisations, demonyms as NORP) and the organisation rules of
+  :mod:`summarizer.actors.organisations` (names around a head word kept whole, facilities as
+  places, acronyms the text defines).
 
 Types out: PERSON, ORG, GPE (countries, cities, regions), LOC (natural features, continents),
 NORP (nationalities from the gazetteer) and MISC.
@@ -36,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from summarizer.actors.gazetteer import Gazetteer, GazetteerMatch, default_gazetteer
+from summarizer.actors.organisations import apply_organisation_rules
 from summarizer.textclean import scrub
 from summarizer.types import EntityType, Mention
 
@@ -588,8 +591,12 @@ class EntityRecognizer:
 
     def recognize_many(self, texts: Sequence[str]) -> list[list[Mention]]:
         tagged = self.tagger.tag_many(texts)
-        return [merge_rules(t[:MAX_CHARS], m, self.gazetteer.find(t[:MAX_CHARS])) for t, m in zip(texts, tagged,
-                                                                                                   strict=True)]
+        out = []
+        for t, m in zip(texts, tagged, strict=True):
+            text = t[:MAX_CHARS]
+            matches = self.gazetteer.find(text)
+            out.append(apply_organisation_rules(text, merge_rules(text, m, matches), matches))
+        return out
 
 
 def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:

@@ -17,6 +17,8 @@ from summarizer.statements.speakers import NOBODY, Speaker, Speakers
 from summarizer.types import Sentence, Span, Statement
 
 _CONTENT_TRAIL = " \t\r\n,;:—–-"
+_APPOSITIVE_GAP = 24  # words between a quote and its cue when an appositive sits there ('X, a ..., said')
+_MAX_TAIL = 250  # characters after an attribution ('..., Trump told supporters in Syracuse, while ...')
 _BARE_END = " \t\r\n.!?…"
 _QUOTE_MARKS = '"“”«»„'
 
@@ -65,8 +67,8 @@ class DirectQuotes:
                 continue
             end, speaker = turn[-1]
             tail = self.a.text[end : before.end].lstrip(_QUOTE_MARKS + ".,!?…")
-            if len(tail) > 80 or any(ch in tail for ch in _QUOTE_MARKS):
-                continue  # the previous sentence goes on after its attribution
+            if len(tail) > _MAX_TAIL or any(ch in tail for ch in _QUOTE_MARKS) or self.a.cues_in(end, before.end)[1:]:
+                continue  # the previous sentence goes on after its attribution, maybe with another speaker
             a, b = content
             st = Statement(speaker.name, speaker.span, None, self.a.original[a:b], Span(a, b), "direct", speaker.role)
             out.append(st)
@@ -132,7 +134,7 @@ class DirectQuotes:
             if cue.lemma in NAMING or cue.lemma == "according to" or cue.text.lower().endswith("ing"):
                 return None
             gap = t[p : cue.start]
-            if any(ch in gap for ch in '.;:!?"“”«»') or len(gap.split()) > 8:
+            if any(ch in gap for ch in '.;:!?"“”«»') or len(gap.split()) > (_APPOSITIVE_GAP if "," in gap else 8):
                 return None
             speaker = self.sp.subject_before(cue.start, p - 1, cue.lemma) if gap.strip() else None
             if speaker is None and not gap.strip():

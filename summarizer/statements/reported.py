@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from summarizer.statements.article import NEXT_WORD, QUOTE_MARKS, THAT, TRAIL, WORD, Article
+from summarizer.statements.article import DAYS, NEXT_WORD, QUOTE_MARKS, THAT, TRAIL, WORD, Article
 from summarizer.statements.cues import FINAL, LISTENER, NAMING, OBJECT, PARTICIPLE, ZERO_THAT, ZERO_THAT_NAMED, Cue
 from summarizer.statements.speakers import Speaker, Speakers
 from summarizer.types import Sentence, Span, Statement, StatementKind
 
 MAX_CLAUSE = 1500  # longer "reported clauses" are not statements
+_MAX_APPOSITIVE_TAIL = 300  # characters after a final cue: 'said Wilcox, an Orlando Republican who ...'
 _MAX_ROLE_TAIL = 12  # words after a final cue that name a role ('said a senior official familiar with ...')
 
 _CLOSING = '"”’\''
@@ -23,9 +24,14 @@ _SUBJECT_PRONOUNS = frozenset("he she it they we i you there".split())
 _SOURCE_STOP = re.compile(r"[,;:()\"“”«»]")
 _MAX_SOURCE_CHARS = 200  # an "according to" source phrase
 _MAX_SOURCE_WORDS = 15
+_NOT_A_TITLE = frozenset("""and or but then so that which who he she it they we i you is was are were has have had
+    will would not also""".split())
+_OBJECT_PRONOUNS = frozenset("me us him her them you".split())
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
 _ADJUNCT_START = frozenset(
     """on in at during after before to late early earlier last this yesterday today again publicly privately
-    repeatedly also recently previously once now then while when""".split()
+    repeatedly also recently previously once now then while when monday tuesday wednesday thursday friday
+    saturday sunday tonight""".split()
 )
 _AUDIENCE = frozenset(
     """reporters journalists lawmakers legislators parliament supporters students crowds crowd worshippers
@@ -127,17 +133,34 @@ class ReportedSpeech:
         nw = NEXT_WORD.match(t, p, s.end)
         if nw is None or t[p] in ",.;!?)":
             return None
+        if nw.group(1).lower() in DAYS:  # 'said Wednesday she, too, wants ...'
+            p = self.a.skip_space(nw.end(), s.end)
+            nw = NEXT_WORD.match(t, p, s.end)
+            if nw is None or t[p] in ",.;!?)":
+                return None
         word = nw.group(1)
         if cue.lemma in OBJECT:
             return (p, self.clause_end(p, s))
-        if cue.lemma == "tell" and word.lower() in _AUDIENCE:
-            after = NEXT_WORD.match(t, nw.end(), s.end)
+        if cue.lemma == "tell":
+            listener = self._listener_end(word, nw.start(1), nw.end(1))
+            after = NEXT_WORD.match(t, listener, s.end) if listener is not None else None
             if after is not None and self._opens_clause(after.group(1), after.start(1)):
                 return (after.start(1), self.clause_end(after.start(1), s))
             return None
         if (cue.lemma in ZERO_THAT or cue.lemma in ZERO_THAT_NAMED) and self._opens_clause(
                 word, nw.start(1), named=cue.lemma in ZERO_THAT_NAMED):
             return (nw.start(1), self.clause_end(nw.start(1), s))
+        return None
+
+    def _listener_end(self, word: str, start: int, end: int) -> int | None:
+        """Where the listener after 'told' ends: an audience ('told reporters'), an object pronoun
+        ('told me') or an actor ('told the National Post', 'told CNN'); None when it is none."""
+        if word.lower() in _AUDIENCE or word.lower() in _OBJECT_PRONOUNS:
+            return end
+        lead = start + 4 if word.lower() == "the" else start
+        i = bisect_left(self.a.mention_starts, self.a.skip_space(lead, len(self.a.text)))
+        if i < len(self.a.mentions) and self.a.mention_starts[i] - lead <= 1:
+            return self.a.mentions[i].end
         return None
 
     def _opens_clause(self, word: str, pos: int, *, named: bool = False) -> bool:
@@ -149,6 +172,8 @@ class ReportedSpeech:
         if i < len(self.a.mentions) and self.a.mention_starts[i] == pos:
             return True
         bare = _CONTRACTION.sub("", word.lower())  # "it's", "he'll", "they'd"
+        if not named and word[:1].isupper() and bare not in DAYS and bare not in _MONTHS and bare not in _ADJUNCT_START:
+            return True  # 'says Democrat Hillary Clinton is ...', a name the tagger missed
         return bare in (_SUBJECT_PRONOUNS if named else _CLAUSE_OPENERS)
 
     def _final_attribution(self, cue: Cue, s: Sentence, speaker: Speaker | None) -> tuple[int, int] | None:
@@ -156,12 +181,16 @@ class ReportedSpeech:
         if cue.lemma not in FINAL:
             return None
         t = self.a.text
-        if s.end - cue.end > 120:
+        if s.end - cue.end > _MAX_APPOSITIVE_TAIL:
             return None
         tail = t[cue.end : s.end]
-        role = self.sp.role_after(self.a.skip_space(cue.end, s.end), s.end)
-        if len(tail.split()) > (_MAX_ROLE_TAIL if role else 6) or any(ch in tail.rstrip(TRAIL + "\"'”’") for ch in ',;:"“”«»'):
-            return None
+        if not self._appositive_tail(cue, s, speaker):
+            role = self.sp.role_after(self.a.skip_space(cue.end, s.end), s.end)
+            if s.end - cue.end > 120 or len(tail.split()) > (_MAX_ROLE_TAIL if role else 6) \
+                    or any(ch in tail.rstrip(TRAIL + "\"'”’") for ch in ',;:"“”«»'):
+                return None
+        else:
+            role = None
         first = NEXT_WORD.match(tail)
         if first is not None:
             word = first.group(1)
@@ -171,12 +200,12 @@ class ReportedSpeech:
                 return None  # "..., they told him to leave": not an attribution
         left = speaker.span.start if speaker is not None and speaker.span is not None else cue.start
         p = self.a.skip_space_back(left, s.start)
-        # allow titles or determiners before the name ("the Supreme Leader Khamenei said")
+        # allow titles, roles or determiners before the name ("the Supreme Leader Khamenei said")
         for _ in range(6):
             if p <= s.start or self._clause_stop(p, s) is not None:
                 break
             wb = self.a.word_before(p, s.start)
-            if wb is None or wb[1].lower() not in ("the", "a", "an") and not wb[1][:1].isupper():
+            if wb is None or wb[1].lower() in _NOT_A_TITLE:  # 'Republican candidate Ben Carson said'
                 return None
             p = self.a.skip_space_back(wb[0], s.start)
         end = self._clause_stop(p, s) if p > s.start else None
@@ -186,6 +215,17 @@ class ReportedSpeech:
         if self._quote_clause(*clause):
             return None  # '"...," he said' is a direct quote
         return clause
+
+    def _appositive_tail(self, cue: Cue, s: Sentence, speaker: Speaker | None) -> bool:
+        """'..., said Wilcox, an Orlando Republican who founded ...': a name right after the cue and an
+        appositive after it to the end of the sentence (no clause of its own: no quote, ';' or ':')."""
+        if speaker is not None:
+            return False
+        after = self.sp.subject_after(cue.end, s.end)
+        if after is None or after.name is None or after.span is None:
+            return False
+        rest = self.a.text[after.span.end : s.end].rstrip(TRAIL + "\"'”’")
+        return rest.startswith(",") and not any(ch in rest for ch in ';:"“”«»') and len(rest.split()) <= 40
 
     def _clause_stop(self, p: int, s: Sentence) -> int | None:
         """Where a clause ends that an attribution at ``p`` follows: before ``, — – :``, or after a

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.statements.article import NEXT_WORD, WORD, Article, Mention
+from summarizer.statements.article import DAYS, NEXT_WORD, WORD, Article, Mention
 from summarizer.statements.cues import NOT_FOR_IT, OBJECT, Cue
 from summarizer.types import Sentence, Span, Statement
 
@@ -45,9 +45,13 @@ ROLE_HEADS = frozenset(
     organizers organisers activists activist officers officer authorities representative representatives envoy
     ambassador commander commanders insiders allies ally delegates delegate members member staff staffer
     staffers operative operatives pollster pollsters consultant consultants manager managers businessman
-    billionaire historian historians""".split()
+    billionaire historian historians user users board editorial newspaper reporter reporters columnist
+    columnists writer writers author authors host hosts anchor""".split()
 )
 _GROUP_NAMES = frozenset("democrats republicans conservatives liberals progressives".split())
+# role heads that name an institution: like "it", they take no analytic cue ("the office suggests")
+_INSTITUTIONS = frozenset("campaign office ministry government administration department agency committee commission "
+                          "party union company firm".split())
 _NOT_IN_ROLE = frozenset(
     """that which who whom whose is was are were be been has have had will would can could should may might
     must do does did to not it its he she they we i you this these there what when where why how if than
@@ -55,10 +59,9 @@ _NOT_IN_ROLE = frozenset(
 )
 _ROLE_PREPOSITIONS = frozenset("of for at from in with".split())
 _CONJUNCTIONS = frozenset("and but while because although though whereas so since".split())
-_NP_STOP = ",;:()[]—–\"“”«»"
+_NP_STOP = ",;:()[]—–―\"“”«»"
 _MAX_ROLE_WORDS = 8
 _ROLE_DETERMINERS = frozenset("a an the one two three another several some many other senior top".split())
-_DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today yesterday tonight".split())
 _APPOSITIVE_SEGMENTS = 3
 _APPOSITIVE_CHARS = 250
 _APPOSITIVE_WORDS = 40
@@ -126,7 +129,10 @@ class Speakers:
             if lw in ("and", "but") and lemma not in OBJECT:  # 'Carter praised the deal and said ...
                 si = self.a.sentence_at(wstart)
                 return self.main_subject(self.a.sentences[si], wstart) if si is not None else None
-            return None if lemma in NOT_FOR_IT else self.role_subject(p, floor)
+            role = self.role_subject(p, floor)
+            if role is not None and lemma in NOT_FOR_IT and role.role.split()[-1].lower() in _INSTITUTIONS:
+                return None
+            return role
 
     def role_subject(self, p: int, floor: int) -> Speaker | None:
         """A noun phrase ending at ``p`` that names a speaker by role ('officials', 'a campaign
@@ -162,7 +168,7 @@ class Speakers:
             return None
         cut = next((i for i, w in enumerate(lowered) if w in _ROLE_PREPOSITIONS and i > 0), len(lowered))
         head = lowered[cut - 1].removesuffix("'s").removesuffix("’s")
-        if head not in ROLE_HEADS and not (words[cut - 1][1][:1].isupper() and head in _GROUP_NAMES):
+        if head not in ROLE_HEADS and head not in _GROUP_NAMES:
             return None
         start = words[0][0]
         return Speaker(None, Span(start, p), self.a.original[start:p])
@@ -203,6 +209,9 @@ class Speakers:
             m = self.a.mention_ending_at(q)
             if m is not None:
                 return self.as_subject(m, floor)
+            role = self.role_subject(q, floor)  # 'An Israeli official, speaking on condition ..., said'
+            if role is not None:
+                return role
             lo = max(floor, comma - _APPOSITIVE_CHARS)
             k = t.rfind(",", lo, k)
             if k < 0 or len(t[k + 1 : comma].split()) > _APPOSITIVE_WORDS or any(c in t[k:comma] for c in ".;:!?\"“”"):
@@ -235,7 +244,7 @@ class Speakers:
             return False
         w = nw.group(1).lower()
         return not (w in PREPOSITIONS or w in _CONJUNCTIONS or w in _NOT_IN_ROLE or w in ("and", "or")
-                    or w.endswith("ly") or w in _SKIP_BEFORE_CUE or w in _DAYS)
+                    or w.endswith("ly") or w in _SKIP_BEFORE_CUE or w in DAYS)
 
     def role_after(self, pos: int, limit: int) -> Speaker | None:
         """'said a senior official', 'said one adviser to the campaign': a determiner, up to six
@@ -252,7 +261,7 @@ class Speakers:
         if len(lowered) < 2 or lowered[0] not in _ROLE_DETERMINERS:
             return None
         end = next((i for i, w in enumerate(lowered) if i > 0 and (
-            w in _NOT_IN_ROLE or w in _DAYS or (w in PREPOSITIONS and w not in _ROLE_PREPOSITIONS))), len(lowered))
+            w in _NOT_IN_ROLE or w in DAYS or (w in PREPOSITIONS and w not in _ROLE_PREPOSITIONS))), len(lowered))
         cut = next((i for i in range(1, end) if lowered[i] in _ROLE_PREPOSITIONS), end)
         while end > cut and lowered[end - 1] in _ROLE_PREPOSITIONS | _DETERMINERS:
             end -= 1  # 'a spokesman for the' cut short by the limit

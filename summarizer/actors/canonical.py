@@ -14,8 +14,12 @@ Within a document (:func:`build_actors`):
   name, first names and surnames agree too ("Mojtaba Khamenei" is not "Ali Khamenei"). A bare
   surname shared by two people goes to the nearest one mentioned before it.
 * Places and organisations merge on the gazetteer's canonical name ("U.S.", "United States",
-  "America" -> "United States"), on acronyms ("UN" / "United Nations") and on spelling
-  variants (rapidfuzz ``ratio`` >= 92).
+  "America" -> "United States"), on acronyms the text defines ("Rail Workers' Union (RWU)",
+  whatever the letters) or that are the name's initials ("UN" / "United Nations") and on
+  spelling variants (rapidfuzz ``ratio`` >= 92).
+* "the union", "the ministry" (lower-case head, after the name) is one more mention of the only
+  organisation of the text whose name ends in that word ("Rail Workers' Union"); it is neither
+  an alias nor, with no such organisation, an actor.
 * Roles: "Iran's Supreme Leader Ayatollah Ali Khamenei", "French President Emmanuel Macron" and
   "Ali Khamenei, Iran's Supreme Leader," make the qualified role ("Iran's Supreme Leader",
   "French President") an alias of the person. A bare role ("the president") is not an alias.
@@ -51,6 +55,7 @@ from summarizer.actors.gazetteer import (
     Gazetteer,
     default_gazetteer,
 )
+from summarizer.actors.organisations import acronym_definitions
 from summarizer.types import Actor, EntityType, Mention
 
 log = logging.getLogger(__name__)
@@ -372,14 +377,19 @@ def _cluster_person(people: list[_Cluster], mention: Mention, name: str) -> _Clu
     return max(candidates, key=nearest_before)
 
 
-def _cluster_other(group: _Group, name: str, canonical: str | None) -> _Cluster | None:
-    """The cluster with the same canonical name, else the earliest with the same name or an
+def _cluster_other(group: _Group, name: str, canonical: str | None,
+                   defined: dict[str, str] | None = None) -> _Cluster | None:
+    """The cluster with the same canonical name, else the long name the text defines this
+    acronym for ("Rail Workers' Union (RWU)"), else the earliest with the same name or an
     acronym of it (either way), else the closest spelling of a cluster without a canonical name."""
     if not group.clusters:
         return None
     if canonical and canonical in group.by_canonical:
         return group.by_canonical[canonical]
     key = _fold(name)
+    long = (defined or {}).get(name)
+    if long is not None and _fold(long) in group.by_key:
+        return group.clusters[group.by_key[_fold(long)]]
     letters = _letters(name)
     found = [group.by_key.get(key), group.by_acronym.get(letters) if len(letters) >= 2 and letters.isupper() else None,
              group.by_letters.get(_acronym(name)) if len(_tokens(name)) >= 2 else None]
@@ -418,6 +428,9 @@ def build_actors(text: str, mentions: Iterable[Mention], gazetteer: Gazetteer | 
         log.info("%d actor mentions; only the first %d are grouped", len(actors_in), MAX_MENTIONS)
         actors_in = actors_in[:MAX_MENTIONS]
     extended = [_extend_titles(text, m, taken) if m.type == "PERSON" else m for m in actors_in]
+    # acronyms the text defines: "Rail Workers' Union (RWU)" -> {"RWU": "Rail Workers' Union"}
+    defined = {short.text: re.sub(r"^(?:the|The)\s+", "", long.text)
+               for long, short in acronym_definitions(text, actors_in) if long.type != "PERSON"}
 
     clusters: list[_Cluster] = []
     people: list[_Cluster] = []
@@ -433,7 +446,7 @@ def build_actors(text: str, mentions: Iterable[Mention], gazetteer: Gazetteer | 
         if m.type == "PERSON":
             cluster = _cluster_person(people, m, name)
         else:
-            cluster = _cluster_other(group, name, canonical)
+            cluster = _cluster_other(group, name, canonical, defined)
         if cluster is None:
             cluster = _Cluster(m.type, canonical=canonical)
             clusters.append(cluster)
@@ -456,6 +469,7 @@ def build_actors(text: str, mentions: Iterable[Mention], gazetteer: Gazetteer | 
             if role:
                 cluster.roles.append(role)
 
+    anaphors = _definite_anaphors(text, clusters, taken)
     actors = []
     for c in clusters:
         if c.kind not in types:
@@ -474,9 +488,45 @@ def build_actors(text: str, mentions: Iterable[Mention], gazetteer: Gazetteer | 
             if key not in seen:
                 seen.add(key)
                 aliases.append(form)
-        actors.append(Actor(name=name, type=c.kind, aliases=tuple(aliases), mentions=tuple(c.mentions)))
+        mentions_out = sorted([*c.mentions, *anaphors.get(id(c), ())], key=lambda m: m.start)
+        actors.append(Actor(name=name, type=c.kind, aliases=tuple(aliases), mentions=tuple(mentions_out)))
     actors.sort(key=lambda a: a.mentions[0].start)
     return actors
+
+
+# "the union", "the ministry": a definite description that names the one organisation of the text
+# whose name ends in that word. Neither alias nor actor on its own.
+_ANAPHOR_HEADS = frozenset({
+    "union", "party", "ministry", "department", "council", "committee", "commission", "agency", "bank",
+    "university", "association", "federation", "institute", "club", "league", "army", "board", "foundation",
+    "trust", "authority", "alliance", "coalition", "parliament", "assembly", "senate", "court", "tribunal",
+})
+_ANAPHOR = re.compile(r"(?<![\w-])[Tt]he\s(" + "|".join(sorted(_ANAPHOR_HEADS)) + r")(?![\w-])")
+
+
+def _definite_anaphors(text: str, clusters: Sequence[_Cluster], taken: _Taken) -> dict[int, list[Mention]]:
+    """Per organisation cluster (by ``id``), the "the union" mentions after its first mention,
+    where it is the only organisation of the text whose name ends in that word."""
+    owners: dict[str, list[_Cluster]] = {}
+    for c in clusters:
+        if c.kind != "ORG":
+            continue
+        heads = {n.split()[-1].casefold() for n in c.distinct if n.split()}
+        for head in heads & _ANAPHOR_HEADS:
+            owners.setdefault(head, []).append(c)
+    owners = {h: cs for h, cs in owners.items() if len(cs) == 1}
+    out: dict[int, list[Mention]] = {}
+    if not owners:
+        return out
+    for k, m in enumerate(_ANAPHOR.finditer(text)):
+        if k >= MAX_MENTIONS:  # a bound on a text of nothing but "the union"
+            break
+        head = m.group(1)
+        cs = owners.get(head)
+        if not cs or taken.crossed(m.start(), m.end()) or m.start() < cs[0].starts[0]:
+            continue
+        out.setdefault(id(cs[0]), []).append(Mention(m.group(), m.start(), m.end(), "ORG"))
+    return out
 
 
 def _actor_name(c: _Cluster) -> str:

@@ -1,6 +1,6 @@
 """Organisation rules (issue 14, actors): names around a head word kept whole, facilities as
-places, acronyms the text defines, and the rules' work on hostile text. Most tests need no
-model; the last ones run the real tagger."""
+places, acronyms the text defines, "the union" merged into the one union of the text, and the
+rules' work on hostile text. Most tests need no model; the last ones run the real tagger."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 import pytest
 
 from summarizer.actors import build_actors
+from summarizer.actors.canonical import MAX_MENTIONS
 from summarizer.actors.gazetteer import default_gazetteer
 from summarizer.actors.ner import merge_rules
 from summarizer.actors.organisations import (
@@ -211,6 +212,62 @@ def test_an_undefined_all_capitals_name_is_an_organisation_unless_common_or_shou
     assert found == [("NASA", "ORG")]
 
 
+# ---------------------------------------------------------------- actors: kept whole and merged
+
+
+RWU = ("The Rail Workers' Union (RWU) called off a strike on Monday. \"Our members held firm,\" said Dalia "
+       "Okonkwo. The union said services would run normally, and the RWU thanked members of the "
+       "Rail Workers' Union.")
+
+
+def _rwu_mentions() -> list[Mention]:
+    t = RWU
+    tagged = [Mention("Rail Workers", 4, 16, "ORG"), Mention("Union", 18, 23, "ORG"),
+              _mention(t, "Dalia Okonkwo", "PERSON"), _mention(t, "Rail Workers' Union", "ORG", 1)]
+    gaz = default_gazetteer()
+    return apply_organisation_rules(t, merge_rules(t, tagged, gaz.find(t)), gaz.find(t))
+
+
+def test_the_union_its_acronym_and_the_union_are_one_actor() -> None:
+    actors = build_actors(RWU, _rwu_mentions())
+    orgs = [a for a in actors if a.type == "ORG"]
+    assert len(orgs) == 1
+    union = orgs[0]
+    assert union.name == "Rail Workers' Union"
+    assert [m.text for m in union.mentions] == ["Rail Workers' Union", "RWU", "The union", "RWU",
+                                                "Rail Workers' Union"]
+    assert union.aliases == ("RWU",)  # "the union" names it here only: not an alias
+    for m in union.mentions:
+        assert RWU[m.start : m.end] == m.text
+
+
+def test_the_union_alone_is_no_actor() -> None:
+    text = "The union said the talks had failed. Northline Trains declined to comment."
+    actors = build_actors(text, [_mention(text, "Northline Trains", "ORG")])
+    assert [(a.name, [m.text for m in a.mentions]) for a in actors] == [("Northline Trains", ["Northline Trains"])]
+
+
+def test_the_union_with_two_unions_in_the_text_stays_unresolved() -> None:
+    text = "The Rail Workers' Union and the Harbor Dockers Union met. The union said talks failed."
+    mentions = apply_organisation_rules(text, [], [])
+    actors = build_actors(text, mentions)
+    assert sorted(a.name for a in actors) == ["Harbor Dockers Union", "Rail Workers' Union"]
+    assert all(len(a.mentions) == 1 for a in actors)
+
+
+def test_the_union_before_the_union_is_named_is_not_merged() -> None:
+    text = "The union struck. Later the Rail Workers' Union said so."
+    actors = build_actors(text, apply_organisation_rules(text, [], []))
+    assert [[m.text for m in a.mentions] for a in actors] == [["Rail Workers' Union"]]
+
+
+def test_a_text_of_nothing_but_the_union_gives_a_bounded_number_of_mentions() -> None:
+    text = "The Rail Workers' Union struck. " + "The union said so. " * 5000
+    actors = build_actors(text, apply_organisation_rules(text, [], []))
+    assert [a.name for a in actors] == ["Rail Workers' Union"]
+    assert len(actors[0].mentions) == 1 + MAX_MENTIONS
+
+
 # ---------------------------------------------------------------- hostile text
 
 
@@ -253,3 +310,10 @@ def test_the_demo_feed_keeps_the_rail_workers_union_whole(analyzer: Analyzer) ->
     names = {a.name: a.type for a in extractor.run(text)}
     assert names.get("Rail Workers' Union") == "ORG"
     assert "Rail Workers" not in names and "Union" not in names
+
+
+def test_the_tagged_union_merges_with_its_acronym_and_the_union(analyzer: Analyzer) -> None:
+    actors = analyzer.actors.run(RWU)
+    union = next(a for a in actors if a.name == "Rail Workers' Union")
+    assert {m.text for m in union.mentions} == {"Rail Workers' Union", "RWU", "The union"}
+    assert not any(a.name in ("RWU", "Union", "Rail Workers") for a in actors)

@@ -11,7 +11,7 @@ from bisect import bisect_left
 
 from summarizer.statements.article import DAYS, NEXT_WORD, QUOTE_MARKS, THAT, TRAIL, WORD, Article
 from summarizer.statements.cues import FINAL, LISTENER, NAMING, OBJECT, PARTICIPLE, ZERO_THAT, ZERO_THAT_NAMED, Cue
-from summarizer.statements.speakers import Speaker, Speakers
+from summarizer.statements.speakers import PREPOSITIONS, Speaker, Speakers
 from summarizer.types import Sentence, Span, Statement, StatementKind
 
 MAX_CLAUSE = 1500  # longer "reported clauses" are not statements
@@ -28,6 +28,11 @@ _NOT_A_TITLE = frozenset("""and or but then so that which who he she it they we 
     will would not also""".split())
 _OBJECT_PRONOUNS = frozenset("me us him her them you".split())
 _MONTHS = frozenset("january february march april may june july august september october november december".split())
+_NOT_SAID_SUBJECT = frozenset("""nothing something anything everything goodbye hello so yes no little much more less only
+    just what how why when whether if where who which this that it thanks sorry okay ok again earlier later last next
+    recently before after""".split())
+_AUXILIARIES = frozenset("""is are was were will would could should can may might must has have had do does did
+    need needs wants want""".split())
 _ADJUNCT_START = frozenset(
     """on in at during after before to late early earlier last this yesterday today again publicly privately
     repeatedly also recently previously once now then while when monday tuesday wednesday thursday friday
@@ -141,6 +146,8 @@ class ReportedSpeech:
         word = nw.group(1)
         if cue.lemma in OBJECT:
             return (p, self.clause_end(p, s))
+        if cue.lemma == "say" and self._noun_subject(word, nw.end(1), s):  # 'said voters want ...'
+            return (nw.start(1), self.clause_end(nw.start(1), s))
         if cue.lemma == "tell":
             listener = self._listener_end(word, nw.start(1), nw.end(1))
             after = NEXT_WORD.match(t, listener, s.end) if listener is not None else None
@@ -151,6 +158,20 @@ class ReportedSpeech:
                 word, nw.start(1), named=cue.lemma in ZERO_THAT_NAMED):
             return (nw.start(1), self.clause_end(nw.start(1), s))
         return None
+
+    def _noun_subject(self, word: str, end: int, s: Sentence) -> bool:
+        """A bare clause after 'say' whose subject is a plain noun ('said voters want ...'): a word
+        that is no object or adverb of 'say' ('said nothing', 'said so', 'said in ...') nor a verb,
+        followed by an auxiliary or a past tense ('said voters were ...', 'says prosecutors failed ...')."""
+        w = word.lower()
+        if not word.isalpha() or w in _NOT_SAID_SUBJECT or w in PREPOSITIONS or w in _AUXILIARIES or w in DAYS \
+                or w.endswith(("ly", "ed", "ing")):
+            return False
+        nxt = NEXT_WORD.match(self.a.text, end, s.end)
+        if nxt is None or self.a.text[end : nxt.start(1)].strip():
+            return False
+        v = nxt.group(1).lower()
+        return v in _AUXILIARIES or (v.endswith("ed") and v not in PREPOSITIONS)
 
     def _listener_end(self, word: str, start: int, end: int) -> int | None:
         """Where the listener after 'told' ends: an audience ('told reporters'), an object pronoun

@@ -61,6 +61,12 @@ _ROLE_PREPOSITIONS = frozenset("of for at from in with".split())
 _CONJUNCTIONS = frozenset("and but while because although though whereas so since".split())
 _NP_STOP = ",;:()[]—–―\"“”«»"
 _MAX_ROLE_WORDS = 8
+_MAX_NAME_WORDS = 4
+_NOT_A_NAME = frozenset("""i he she it they we you this that these those there then but and so yet also later
+    however meanwhile still mr mrs ms dr some others other both one two several many most few all her his their
+    our my its from having editor editors research polls poll surveys survey studies study data projections
+    estimates reports records documents monday tuesday wednesday thursday friday saturday sunday january february
+    march april may june july august september october november december""".split())
 _ROLE_DETERMINERS = frozenset("a an the one two three another several some many other senior top".split())
 _APPOSITIVE_SEGMENTS = 3
 _APPOSITIVE_CHARS = 250
@@ -168,7 +174,7 @@ class Speakers:
             return None
         cut = next((i for i, w in enumerate(lowered) if w in _ROLE_PREPOSITIONS and i > 0), len(lowered))
         head = lowered[cut - 1].removesuffix("'s").removesuffix("’s")
-        if head not in ROLE_HEADS and head not in _GROUP_NAMES:
+        if head not in ROLE_HEADS and head not in _GROUP_NAMES and not self._unknown_name(words, at_start=q <= floor):
             return None
         start = words[0][0]
         return Speaker(None, Span(start, p), self.a.original[start:p])
@@ -217,6 +223,16 @@ class Speakers:
             if k < 0 or len(t[k + 1 : comma].split()) > _APPOSITIVE_WORDS or any(c in t[k:comma] for c in ".;:!?\"“”"):
                 return None
         return None
+
+    @staticmethod
+    def _unknown_name(words: list[tuple[int, str]], *, at_start: bool) -> bool:
+        """A name the tagger missed ('..., Hollande said', 'the White House said'): capitalised words
+        only (after an optional 'the'), no possessive, none a pronoun, quantifier, day or month; a
+        single word that opens the sentence is capitalised anyway ('Polls suggest'), so it is none."""
+        names = words[1:] if words[0][1].lower() == "the" else words
+        if not 0 < len(names) <= _MAX_NAME_WORDS or (at_start and len(words) == 1):
+            return False
+        return all(w[:1].isupper() and "'" not in w and "’" not in w and w.lower() not in _NOT_A_NAME for _, w in names)
 
     def subject_after(self, pos: int, limit: int) -> Speaker | None:
         """Inverted attribution: 'said Khamenei', 'said Iran's supreme leader, Ali Khamenei', 'said

@@ -726,3 +726,35 @@ def test_more_attribution_shapes(text: str, expected: tuple[str | None, str | No
 )
 def test_more_attribution_shapes_that_are_not_statements(text: str) -> None:
     assert [st.text for st in extract(text) if st.speaker == "John Carter"] == []
+
+
+def test_a_name_the_tagger_missed_is_kept_as_written() -> None:
+    text = "The port rules are a burden, Hollande said. The Harbour Gazette reported that the port would reopen."
+    assert roles(extract(text)) == [(None, "Hollande", "The port rules are a burden"),
+                                    (None, "The Harbour Gazette", "the port would reopen")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Polls suggest that the port would reopen.",  # a capitalised first word is no name
+        "Some say that the port would reopen.",
+        "Editor's note: the port would reopen.",
+    ],
+)
+def test_capitalised_words_that_are_no_name_speak_for_nobody(text: str) -> None:
+    assert extract(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Carter said dockers were ready to return.", "dockers were ready to return"),
+        ("Carter says shippers will pay more.", "shippers will pay more"),
+        ("Carter said nothing was decided.", None),  # 'nothing' is said, not a subject
+        ("Carter said hello to the dockers.", None),
+        ("Carter said goodbye.", None),
+    ],
+)
+def test_a_bare_clause_after_say_with_a_plain_noun_subject(text: str, found: str | None) -> None:
+    assert [st.text for st in extract(text)] == ([found] if found else [])

@@ -13,7 +13,9 @@
   as CoNLL and OntoNotes annotate them (FAC): a tagged organisation ending in one becomes LOC;
   events ("... War", "... Grand Prix", "... Cup") are MISC.
 * Acronyms defined in the text, "Rail Workers' Union (RWU)" or "RWU (Rail Workers' Union)":
-  the acronym is a mention of the long name's type, everywhere in the text.
+  the acronym is a mention of the long name's type, everywhere in the text. Its letters are the
+  name's initials, or for an organisation in brackets after it, capitals of the name in any
+  order ("Kurdistan Workers' Party (PKK)").
 * Clean-ups of the tagger's organisations: a lone determiner ("The") is dropped, trailing
   lower-case words and a dangling "of" are cut ("Bangladesh Army field" -> "Bangladesh Army"),
   a cut company suffix is completed ("Proastiakos S." -> "Proastiakos S.A.").
@@ -249,6 +251,14 @@ def acronym_of(short: str, name: str) -> bool:
     return letters in (caps, every)
 
 
+def _letters_in(short: str, name: str) -> bool:
+    """Whether every letter of ``short`` (2 to 6 capitals) is a capital of ``name``: an acronym
+    from another language's name ("Kurdistan Workers' Party (PKK)")."""
+    capitals = {c for c in name if c.isupper()}
+    return 2 <= len(short) <= 6 and short.isalpha() and short.isupper() and len(name.split()) >= 2 and \
+        set(short) <= capitals
+
+
 def acronym_definitions(text: str, mentions: Sequence[Mention]) -> list[tuple[Mention, Mention]]:
     """(long name, acronym) pairs the text defines: "Rail Workers' Union (RWU)" and "RWU (Rail
     Workers' Union ...". The acronym's mention has the long name's type."""
@@ -259,7 +269,7 @@ def acronym_definitions(text: str, mentions: Sequence[Mention]) -> list[tuple[Me
         if m.type not in ("ORG", "GPE", "LOC", "MISC"):
             continue
         after = _DEFINED_AFTER.match(text, m.end)
-        if after and acronym_of(after.group(1), m.text):
+        if after and (acronym_of(after.group(1), m.text) or (m.type == "ORG" and _letters_in(after.group(1), m.text))):
             short = after.group(1)
             out.append((m, Mention(short, after.start(1), after.end(1), m.type)))
             continue

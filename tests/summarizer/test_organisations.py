@@ -200,6 +200,14 @@ def test_an_acronym_before_its_name_is_defined_too() -> None:
         ("Rail Workers' Union", "RWU")]
 
 
+def test_an_organisation_s_acronym_from_another_language_is_defined_and_merged() -> None:
+    text = "The Kurdistan Workers' Party (PKK) denied it. The PKK has fought since 1984. The party said so."
+    mentions = apply_organisation_rules(text, [], [])
+    assert [m.text for m in mentions] == ["Kurdistan Workers' Party", "PKK", "PKK"]
+    actors = build_actors(text, mentions)
+    assert [(a.name, a.aliases, len(a.mentions)) for a in actors] == [("Kurdistan Workers' Party", ("PKK",), 4)]
+
+
 def test_brackets_that_are_not_the_acronym_define_nothing() -> None:
     text = "The Rail Workers' Union (Northline) struck. The Harbor City Council (HQ) voted."
     mentions = apply_organisation_rules(text, [], [])

@@ -45,7 +45,10 @@ def extract_statements(text: str, sentences: Sequence[Sentence], actors: Sequenc
     quotes = DirectQuotes(article, speakers)
     reported_speech = ReportedSpeech(article, speakers)
     direct = quotes.direct()
-    taken = quotes.direct_spans  # sorted and disjoint: quotes come in text order
+    taken = quotes.direct_spans  # sorted and disjoint quote regions
+    # quotes that go on after a quote first (a 'he said' after them then finds its speaker), then
+    # after reported speech
+    direct += quotes.continuations(list(taken))
     reported = [st for st in reported_speech.reported() if not _overlaps(taken, st.span)]
     mixed = [st for st in QuotedFragments(article, speakers, reported_speech).fragments(direct + reported, taken)
              if not _overlaps(taken, st.span)]

@@ -25,6 +25,8 @@ DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today
 QUOTE_MARKS = '"“”«»„'
 _DOUBLED = re.compile(r"(?<![`'])(?:''|``)(?![`'])")
 _OPENS_AFTER = " \t\r\n([{—–-/\u00a0"
+_ABBREVIATION = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Gov|Sen|Rep|Lt|Gen|Col|Capt|Sgt|Prof|Rev|St|Jr|Sr|Adm|Maj|Sec|Atty|Amb|"
+                           r"Hon|Pres|Supt|Insp|Cmdr)\.|\b(?:[A-Z]\.){1,3}")
 _TITLES_ONLY = re.compile(r"\s*(?:[A-Z][\w.'’-]*\s+)*")
 
 
@@ -42,6 +44,12 @@ def _one_quote(m: re.Match[str]) -> str:
     text, at = m.string, m.start()
     opening = m.group() == "``" or at == 0 or text[at - 1] in _OPENS_AFTER
     return '" ' if opening else ' "'
+
+
+def without_abbreviations(text: str) -> str:
+    """``text`` with the periods of titles and initials blanked ('Gov. Kasich', 'U.S.'), for the
+    checks that a stretch of text holds no sentence stop."""
+    return _ABBREVIATION.sub(lambda m: m.group().replace(".", " "), text) if "." in text else text
 
 
 @dataclass(frozen=True, slots=True)

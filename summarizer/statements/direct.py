@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from summarizer.statements.article import Article
+from summarizer.statements.article import Article, without_abbreviations
 from summarizer.statements.cues import NAMING, PARTICIPLE, Cue
 from summarizer.statements.speakers import NOBODY, Speaker, Speakers
 from summarizer.types import Sentence, Span, Statement
@@ -46,8 +46,10 @@ class DirectQuotes:
         a sentence that ends with someone's attributed statement ('"A," Carter said. "B."'), in the
         same paragraph or opening the next one. Run after the other passes, so that reported
         speech ('Carter said the port would reopen. "We are ready."') hands on its speaker too.
-        ``covered``: sorted spans already taken by statements."""
+        ``covered``: sorted spans already taken by statements; the quotes carried on are added to
+        ``direct_spans``."""
         out: list[Statement] = []
+        regions: list[tuple[int, int]] = []
         starts = [a for a, _ in covered]
         for o, c in self.a.quotes:
             i = bisect_right(starts, o) - 1
@@ -73,6 +75,9 @@ class DirectQuotes:
             st = Statement(speaker.name, speaker.span, None, self.a.original[a:b], Span(a, b), "direct", speaker.role)
             out.append(st)
             self.sp.note(st)
+            regions.append((o, c + 1))  # later quotes start after it: ``covered`` needs no update
+        if regions:
+            self.direct_spans[:] = sorted(self.direct_spans + regions)
         return out
 
     def _content(self, o: int, c: int) -> tuple[int, int] | None:
@@ -134,7 +139,8 @@ class DirectQuotes:
             if cue.lemma in NAMING or cue.lemma == "according to" or cue.text.lower().endswith("ing"):
                 return None
             gap = t[p : cue.start]
-            if any(ch in gap for ch in '.;:!?"“”«»') or len(gap.split()) > (_APPOSITIVE_GAP if "," in gap else 8):
+            if any(ch in without_abbreviations(gap) for ch in '.;:!?"“”«»') \
+                    or len(gap.split()) > (_APPOSITIVE_GAP if "," in gap else 8):
                 return None
             speaker = self.sp.subject_before(cue.start, p - 1, cue.lemma) if gap.strip() else None
             if speaker is None and not gap.strip():

@@ -9,9 +9,10 @@ in a sentence are remembered, for a following ``..., adding that ...``."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
-from summarizer.statements.article import DAYS, NEXT_WORD, WORD, Article, Mention
+from summarizer.statements.article import DAYS, NEXT_WORD, WORD, Article, Mention, without_abbreviations
 from summarizer.statements.cues import NOT_FOR_IT, OBJECT, Cue
 from summarizer.types import Sentence, Span, Statement
 
@@ -197,7 +198,7 @@ class Speakers:
         t = self.a.text
         lo = max(floor, comma - 120)
         k = max(t.rfind(",", lo, comma), t.rfind("—", lo, comma), t.rfind("–", lo, comma))
-        if k < 0 or len(t[k + 1 : comma].split()) > 12 or any(c in t[k:comma] for c in ".;:!?\"“”"):
+        if k < 0 or len(t[k + 1 : comma].split()) > 12 or any(c in without_abbreviations(t[k:comma]) for c in ".;:!?\"“”"):
             return None
         inner = self.a.mention_ending_at(self.a.skip_space_back(comma, floor))
         if inner is not None and inner.start > k and not t[k + 1 : inner.start].strip():
@@ -220,7 +221,8 @@ class Speakers:
                 return role
             lo = max(floor, comma - _APPOSITIVE_CHARS)
             k = t.rfind(",", lo, k)
-            if k < 0 or len(t[k + 1 : comma].split()) > _APPOSITIVE_WORDS or any(c in t[k:comma] for c in ".;:!?\"“”"):
+            if k < 0 or len(t[k + 1 : comma].split()) > _APPOSITIVE_WORDS \
+                    or any(c in without_abbreviations(t[k:comma]) for c in ".;:!?\"“”"):
                 return None
         return None
 
@@ -241,6 +243,7 @@ class Speakers:
         t = self.a.text
         for m in self.a.mentions_between(pos, limit):
             gap = t[pos : m.start]
+            gap = without_abbreviations(gap)
             if not _TITLE_GAP.fullmatch(gap.replace(",", " ")) or any(c in gap for c in ".;:!?\"“”«»"):
                 break
             words = [w.lower() for w in WORD.findall(gap)]
@@ -303,6 +306,15 @@ class Speakers:
                 return None  # the first actor is not the subject: do not guess further
         return None
 
+    def _is_person(self, said: Speaker) -> bool:
+        """The speaker was named as a person: a PERSON mention, or he/she resolved to one."""
+        if said.span is None:
+            return False
+        i = bisect_left(self.a.mention_starts, said.span.start)
+        if i < len(self.a.mentions) and self.a.mention_starts[i] == said.span.start:
+            return self.a.mentions[i].type == "PERSON"
+        return self.a.text[said.span.start : said.span.end].lower() in _PERSON_PRONOUNS
+
     def resolve_pronoun(self, pronoun: str, start: int, end: int) -> Speaker | None:
         si = self.a.sentence_at(start)
         if si is None:
@@ -319,6 +331,9 @@ class Speakers:
                           if m.type == "PERSON" and self.a.in_quote(m.start) is None]
                 if people:
                     return Speaker(people[0].name, span)  # the earliest: usually the subject
+                speaking = [said for _, said in self.speakers.get(s.start, ()) if said.name is not None]
+                if speaking and self._is_person(speaking[-1]):
+                    return Speaker(speaking[-1].name, span)  # a quote sentence: its speaker goes on
             return None
         lo = self.a.sentences[si - 1].start if si > 0 else self.a.sentences[si].start
         lo = max(lo, start - _REACH_CHARS)

@@ -758,3 +758,15 @@ def test_capitalised_words_that_are_no_name_speak_for_nobody(text: str) -> None:
 )
 def test_a_bare_clause_after_say_with_a_plain_noun_subject(text: str, found: str | None) -> None:
     assert [st.text for st in extract(text)] == ([found] if found else [])
+
+
+def test_titles_with_a_period_do_not_end_an_attribution() -> None:
+    text = '"The port will reopen," Mr. Carter said. "It is ready," said Gov. Lopez.'
+    assert summary(extract(text)) == [("John Carter", "said", "direct", "The port will reopen"),
+                                      ("Maria Lopez", "said", "direct", "It is ready")]
+
+
+def test_he_after_a_quote_sentence_is_the_speaker_of_that_quote() -> None:
+    text = ('Lopez met Carter on Monday. "The port will reopen," Carter said. "We are ready." "The cranes wait."'
+            ' "The ships wait."\n\nHe said the union had agreed.')
+    assert [(st.speaker, st.text) for st in extract(text)][-1] == ("John Carter", "the union had agreed")

@@ -48,6 +48,9 @@ def rouge_rows(embedder: object) -> list[Row]:
     d = result["ours_minus_lead3"]
     rows.append(("briefing - Lead-3, ROUGE-1 / ROUGE-2 (mean)",
                  f"{d['rouge1']['mean'][0]:+.2f} / {d['rouge2']['mean'][0]:+.2f} (paired, n={result['articles']})"))
+    low = eval_summaries.evaluate(SUMMEVAL, embedder=embedder, lowercase=True)["ours_minus_lead3"]
+    rows.append(("briefing - Lead-3, same articles lowercased",
+                 f"{low['rouge1']['mean'][0]:+.2f} / {low['rouge2']['mean'][0]:+.2f}"))
     return rows
 
 

@@ -112,14 +112,16 @@ def _paired(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
     return statistics.fmean(diff), 1.96 * statistics.stdev(diff) / len(diff) ** 0.5
 
 
-def evaluate(path: str | Path = SUMMEVAL, limit: int | None = None, *, embedder: Any = None) -> dict[str, Any]:
+def evaluate(path: str | Path = SUMMEVAL, limit: int | None = None, *, embedder: Any = None,
+             lowercase: bool = False) -> dict[str, Any]:
     """Score our extractive briefing and the lead baselines on a SummEval-style JSONL file.
 
     ``embedder``: a shared :class:`summarizer.embeddings.Embedder` (default: a new one on the
     bundled MiniLM). Returns ``{"articles", "headline", "systems": {name: {metric: {"best",
     "mean"}, "chars"}}, "ours_minus_lead3": {metric: {agg: (difference, 95% CI half-width)}},
     "ms_per_article", "articles_per_s"}`` (scores x100); timing covers ``ours`` only (splitting,
-    encoding, selection; the model is loaded before the clock starts).
+    encoding, selection; the model is loaded before the clock starts). ``lowercase``: every system
+    reads the articles lowercased (the casing robustness check; ROUGE itself ignores case).
     """
     from summarizer.embeddings import Embedder
     from summarizer.sentences import split_sentences
@@ -132,7 +134,7 @@ def evaluate(path: str | Path = SUMMEVAL, limit: int | None = None, *, embedder:
     if hasattr(embedder, "warm_up"):
         embedder.warm_up()
     cached = _CachingEncoder(embedder)
-    docs = [Document(id=str(r["id"]), text=r["article"]) for r in rows]
+    docs = [Document(id=str(r["id"]), text=r["article"].lower() if lowercase else r["article"]) for r in rows]
 
     ours = ExtractiveSummarizer(cached)
     ours.run(Document(id="warm", text="A warm-up sentence for the encoder and its tokenizer here."))
@@ -192,6 +194,7 @@ def main(argv: Sequence[str] | None = None, *, evaluator: Callable[..., dict[str
     parser.add_argument("--limit", type=int, default=None, help="first N articles only")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
     parser.add_argument("--path", type=Path, default=SUMMEVAL)
+    parser.add_argument("--lowercase", action="store_true", help="the articles lowercased (casing robustness)")
     args = parser.parse_args(argv)
     if not args.path.is_file():
         print(f"bench.eval_summaries: {args.path} is absent; nothing to evaluate.", file=sys.stderr)
@@ -200,7 +203,7 @@ def main(argv: Sequence[str] | None = None, *, evaluator: Callable[..., dict[str
         import torch
 
         torch.set_num_threads(args.threads)
-    print(table(evaluator(args.path, args.limit)))
+    print(table(evaluator(args.path, args.limit, lowercase=args.lowercase)))
     return 0
 
 

@@ -75,6 +75,9 @@ _ATTRIBUTION = re.compile(
     r"demanded|wondered|exclaimed|cried|tweeted)\b"
 )
 
+_AFTER_STOP = re.compile(r"\.(?:[\"'”’)]{0,2})[ \t]+([A-Za-z])")
+_STYLE_SAMPLE = 20_000  # characters read to decide whether a text is lower-cased
+
 SHORT_QUOTE = 300  # a quotation up to this long is never split
 MAX_QUOTE = 1500  # nor one up to this long that runs on into its attribution ('...," he said')
 
@@ -82,10 +85,36 @@ MAX_QUOTE = 1500  # nor one up to this long that runs on into its attribution ('
 def split_sentences(text: str) -> list[Sentence]:
     """Split ``text`` into sentences; ``text[s.start:s.end] == s.text`` for every one."""
     out: list[Sentence] = []
+    lowered = is_lowercased(text)
     for paragraph, lines in enumerate(_blocks(text)):
+        here = is_lowercased(text, lines[0][0], lines[-1][1], default=lowered)  # a paragraph may differ
         for seg_start, seg_end in _segments(text, lines):
-            _split_segment(text, seg_start, seg_end, paragraph, out)
+            _split_segment(text, seg_start, seg_end, paragraph, out, here)
     return out
+
+
+def is_lowercased(text: str, start: int = 0, end: int | None = None, *, default: bool = False) -> bool:
+    """``text[start:end]`` is written (or was flattened) in lower case: most words after a full stop
+    are lower case, so a lower-case word may start a sentence. Judged on at most ``_STYLE_SAMPLE``
+    characters; ``default`` when fewer than three full stops are followed by a word."""
+    end = len(text) if end is None else end
+    after = [m.group(1) for m in _AFTER_STOP.finditer(text, start, min(end, start + _STYLE_SAMPLE))
+             if not _abbreviation(_word_before(text, max(start, m.start() - 40), m.start()))]
+    if len(after) < 3:
+        return default
+    return sum(c.islower() for c in after) >= 0.7 * len(after)
+
+
+def _word_before(text: str, floor: int, t: int) -> str:
+    """The word that a full stop at ``t`` ends, lower-cased ('u.s', 'mr', 'jan')."""
+    k = t
+    while k > floor and (text[k - 1].isalnum() or text[k - 1] in ".'’-"):
+        k -= 1
+    return text[k:t].lower().lstrip(".'’-")
+
+
+def _abbreviation(word: str) -> bool:
+    return word in _TITLES or word in _MAY_END or (len(word) == 1 and word.isalpha()) or bool(_MULTI_DOT.fullmatch(word))
 
 
 def quote_pairs(text: str, start: int = 0, end: int | None = None, max_len: int = MAX_QUOTE) -> list[tuple[int, int]]:
@@ -222,7 +251,7 @@ def _suppressed_regions(text: str, start: int, end: int) -> list[tuple[int, int]
     return regions
 
 
-def _split_segment(text: str, start: int, end: int, paragraph: int, out: list[Sentence]) -> None:
+def _split_segment(text: str, start: int, end: int, paragraph: int, out: list[Sentence], lowered: bool) -> None:
     regions = _suppressed_regions(text, start, end) if _QUOTE.search(text, start, end) else []
     opens = [o for o, _ in regions]
     sent_start = start
@@ -233,7 +262,7 @@ def _split_segment(text: str, start: int, end: int, paragraph: int, out: list[Se
         e = nxt - 1
         while text[e - 1].isspace():
             e -= 1
-        if not _is_boundary(text, sent_start, t, e, nxt):
+        if not _is_boundary(text, sent_start, t, e, nxt, lowered):
             continue
         if regions:
             i = bisect_right(opens, t) - 1
@@ -244,9 +273,9 @@ def _split_segment(text: str, start: int, end: int, paragraph: int, out: list[Se
     out.append(Sentence(text[sent_start:end], sent_start, end, len(out), paragraph))
 
 
-def _is_boundary(text: str, sent_start: int, t: int, e: int, nxt: int) -> bool:
+def _is_boundary(text: str, sent_start: int, t: int, e: int, nxt: int, lowered: bool = False) -> bool:
     ch = text[nxt]
-    if ch.islower() or ch in ",;:)]}":
+    if (ch.islower() and not lowered) or ch in ",;:)]}":
         return False
     if e - sent_start <= 8 and _MARKER_ONLY.fullmatch(text, sent_start, e):
         return False  # "1. First item": the list marker is not a sentence
@@ -257,11 +286,7 @@ def _is_boundary(text: str, sent_start: int, t: int, e: int, nxt: int) -> bool:
         # '"Why now?" Lopez asked.': a question or exclamation in quotes followed by its attribution
         quoted = term_end < e and text[e - 1] in QUOTE_CHARS
         return not (quoted and text[term_end - 1] in "?!" and _ATTRIBUTION.match(text, nxt))
-    k = t
-    floor = max(sent_start, t - 40)
-    while k > floor and (text[k - 1].isalnum() or text[k - 1] in ".'’-"):
-        k -= 1
-    word = text[k:t].lower().lstrip(".'’-")
+    word = _word_before(text, max(sent_start, t - 40), t)
     if not word:
         return True
     if word in _TITLES:
@@ -273,4 +298,4 @@ def _is_boundary(text: str, sent_start: int, t: int, e: int, nxt: int) -> bool:
 
 
 
-__all__ = ["split_sentences", "quote_pairs", "SHORT_QUOTE", "MAX_QUOTE"]
+__all__ = ["split_sentences", "quote_pairs", "is_lowercased", "SHORT_QUOTE", "MAX_QUOTE"]

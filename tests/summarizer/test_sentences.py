@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.sentences import quote_pairs, split_sentences
+from summarizer.sentences import is_lowercased, quote_pairs, split_sentences
 from summarizer.types import Sentence
 
 SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "khamenei-statement.txt"
@@ -240,3 +240,26 @@ def test_sample_speed() -> None:
         split_sentences(text)
     per_article = (time.perf_counter() - started) / 20
     assert per_article < 0.02  # measured ~0.5-1 ms; the margin absorbs a shared, loaded machine
+
+
+def test_lower_cased_text_splits_at_full_stops_but_not_after_abbreviations() -> None:
+    text = ("the port reopened on monday. workers said the strike was over. mr. carter, the u.s. envoy, "
+            "arrived at 3 p.m. he left soon after. the talks resume jan. 5 in geneva.")
+    assert [s.text for s in split_sentences(text)] == [
+        "the port reopened on monday.", "workers said the strike was over.",
+        "mr. carter, the u.s. envoy, arrived at 3 p.m.", "he left soon after.",
+        "the talks resume jan. 5 in geneva.",
+    ]
+
+
+def test_a_lower_cased_paragraph_in_a_cased_text_splits_and_a_cased_one_keeps_its_rules() -> None:
+    text = ("The port reopened. Officials in the U.S. and the U.K. signed the accord. Markets rose.\n\n"
+            "the port reopened on monday. workers said the strike was over. the union agreed. ships left.")
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences if s.paragraph == 0] == [
+        "The port reopened.", "Officials in the U.S. and the U.K. signed the accord.", "Markets rose."]
+    assert len([s for s in sentences if s.paragraph == 1]) == 4
+
+
+def test_cased_text_with_a_lower_case_word_after_a_stop_is_not_lower_cased() -> None:
+    assert not is_lowercased("The plan, e.g. the first one, failed. It was late. See p. 4 of the report. He left.")

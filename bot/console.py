@@ -51,6 +51,7 @@ HELP = """Commands (the same as the Discord slash commands):
                                        manage sources
   subscribe TOPIC [--mode realtime|hourly|daily] [--keywords "a, +b, -c"] [--min-sources N]
             [--time 08:00] [--timezone Europe/Berlin] [--cap N] [--channel ID]
+            [--style card|compact|plain] [--mention ROLE_ID|none]
                                        follow a topic (on Discord: in a channel)
   unsubscribe ID|TOPIC, subscriptions  stop one, list them with what they delivered
   digest ID|TOPIC                      preview a subscription's next digest
@@ -218,16 +219,19 @@ class ConsoleSession:
         return present_why(await self.app.why.trace(self.guild_id, p.words[0]))
 
     async def subscribe(self, rest: str) -> Reply:
-        p = parse(rest, ("mode", "keywords", "min-sources", "time", "timezone", "cap", "channel"))
+        p = parse(rest, ("mode", "keywords", "min-sources", "time", "timezone", "cap", "channel", "style", "mention"))
         if not p.words:
             raise InvalidInputError("usage: subscribe TOPIC [--mode daily] [--keywords ...] (help shows all)")
         numbers = {name: number(name, p.options.get(name, default), high)
                    for name, default, high in (("min-sources", "1", 20), ("cap", "10", 60),
                                                ("channel", "0", MAX_DISCORD_ID))}
+        mention = p.options.get("mention", "").strip().lower()
+        role = number("mention", mention, MAX_DISCORD_ID, low=1) if mention and mention != "none" else None
         sub = await self.app.subscriptions.subscribe(
             self.guild_id, numbers["channel"], " ".join(p.words), mode=p.options.get("mode", "realtime"),
             keywords=p.options.get("keywords"), min_sources=numbers["min-sources"], time_of_day=p.options.get("time"),
-            timezone=p.options.get("timezone"), cap_per_hour=numbers["cap"])
+            timezone=p.options.get("timezone"), cap_per_hour=numbers["cap"], style=p.options.get("style"),
+            mention_role_id=role, no_mention=mention == "none")
         return present_subscribed(sub)
 
     async def unsubscribe(self, rest: str) -> Reply:

@@ -19,6 +19,19 @@ if TYPE_CHECKING:
 MODES = [app_commands.Choice(name="each story as it arrives", value="realtime"),
          app_commands.Choice(name="hourly digest", value="hourly"),
          app_commands.Choice(name="daily digest", value="daily")]
+STYLES = [app_commands.Choice(name="card: the briefing in an embed", value="card"),
+          app_commands.Choice(name="compact: one line, title, outlets, link", value="compact"),
+          app_commands.Choice(name="plain: text without embeds", value="plain")]
+
+
+def pingable(interaction: discord.Interaction, role: discord.Role) -> int:
+    """The role's id when the bot may ping it; a clear refusal otherwise."""
+    if role.is_default():
+        raise InvalidInputError("@everyone and @here are never pinged; name a role to ping instead")
+    if not (role.mentionable or interaction.app_permissions.mention_everyone):
+        raise InvalidInputError(f"the bot may not ping @{role.name[:80]}: make the role mentionable (Server "
+                                "Settings > Roles) or give the bot 'Mention @everyone, @here and All Roles'")
+    return role.id
 
 
 class SubscriptionsCog(commands.Cog):
@@ -31,8 +44,10 @@ class SubscriptionsCog(commands.Cog):
                            mode="Each story as it arrives, or a digest", keywords="Comma-separated; +word requires, "
                            "-word excludes", min_sources="Wait until this many outlets report a story",
                            time="Daily digest time, HH:MM (default 08:00)", timezone="e.g. Europe/Berlin (default UTC)",
-                           cap="Most stories per hour in real time; more go into an hourly digest (default 10)")
-    @app_commands.choices(mode=MODES)
+                           cap="Most stories per hour in real time; more go into an hourly digest (default 10)",
+                           style="How posts look (default card)", mention="A role to ping on each new story",
+                           no_mention="Stop pinging the role")
+    @app_commands.choices(mode=MODES, style=STYLES)
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     async def subscribe(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 200],
@@ -41,14 +56,17 @@ class SubscriptionsCog(commands.Cog):
                         min_sources: app_commands.Range[int, 1, 20] | None = None,
                         time: app_commands.Range[str, 4, 5] | None = None,
                         timezone: app_commands.Range[str, 1, 64] | None = None,
-                        cap: app_commands.Range[int, 1, 60] | None = None) -> None:
+                        cap: app_commands.Range[int, 1, 60] | None = None, style: str | None = None,
+                        mention: discord.Role | None = None, no_mention: bool = False) -> None:
         require_manager(interaction)
+        role_id = pingable(interaction, mention) if mention is not None else None
         if channel is None and not isinstance(interaction.channel, discord.TextChannel):
             raise InvalidInputError("run /subscribe in a text channel, or name one with the channel option")
         target = channel.id if channel is not None else interaction.channel_id
         sub = await self.app.subscriptions.subscribe(
             interaction.guild_id or 0, target or 0, topic, mode=mode, keywords=keywords, min_sources=min_sources,
-            time_of_day=time, timezone=timezone, cap_per_hour=cap, created_by=interaction.user.id)
+            time_of_day=time, timezone=timezone, cap_per_hour=cap, style=style, mention_role_id=role_id,
+            no_mention=no_mention, created_by=interaction.user.id)
         await send_reply(interaction, present_subscribed(sub))
 
     @app_commands.command(name="unsubscribe", description="Stop a subscription")

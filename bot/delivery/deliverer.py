@@ -154,7 +154,8 @@ class Deliverer:
                 d.status = "dropped"
                 await d.save(update_fields=["status"])
                 return
-            reply = present_delivery(story, reason=d.reason, ref=ref)
+            style, role_id = await _look(d)
+            reply = present_delivery(story, reason=d.reason, ref=ref, style=style, role_id=role_id)
             message_id = await self._sender.post(d.channel_id, reply, nonce=f"b{d.id}")
         d.message_id = message_id
         d.status = "sent"
@@ -238,7 +239,8 @@ class Deliverer:
             if not stories:
                 await Delivery.filter(id__in=[d.id for d in items]).update(status="dropped")
                 return
-            reply = present_digest(sub.topic, stories, ref=ref, hourly=sub.mode != "daily")
+            reply = present_digest(sub.topic, stories, ref=ref, hourly=sub.mode != "daily", style=sub.style,
+                                   role_id=sub.mention_role_id)
             message_id = await self._sender.post(sub.channel_id, reply, nonce=key[:25])
         await Delivery.filter(id__in=[d.id for d in items]).update(status="sent", message_id=message_id,
                                                                     sent_at=self._clock(), last_error=None)
@@ -280,8 +282,10 @@ class Deliverer:
             await u.save(update_fields=["status"])
             return
         if d.digest_key is None:  # a briefing of its own: refresh its sources count and links in place
+            style, role_id = await _look(d)  # an edit pings nobody, the role's mention stays as posted
             await self._sender.edit(d.channel_id, d.message_id,  # type: ignore[arg-type]
-                                    present_delivery(story, reason=d.reason, ref=marker("b", d.id)))
+                                    present_delivery(story, reason=d.reason, ref=marker("b", d.id), style=style,
+                                                     role_id=role_id))
         if d.thread_id is None:
             await self._thread(d, story.title)
         assert d.thread_id is not None
@@ -362,3 +366,10 @@ class Deliverer:
         n.status, n.message_id, n.sent_at = "sent", message_id, self._clock()
         await n.save(update_fields=["status", "message_id", "sent_at"])
         return True
+
+
+async def _look(d: Delivery) -> tuple[str, int | None]:
+    """The style and role ping of the delivery's subscription (a card without a ping when the
+    subscription is gone)."""
+    sub = await Subscription.get_or_none(id=d.subscription_id) if d.subscription_id else None
+    return (sub.style, sub.mention_role_id) if sub is not None else ("card", None)

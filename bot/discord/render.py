@@ -1,4 +1,5 @@
-"""Presenter replies -> discord.py message arguments. Nothing sent here ever pings anyone."""
+"""Presenter replies -> discord.py message arguments. Nothing sent here pings anyone but the role a
+subscription opted in to (``Reply.ping_roles``); edits never ping."""
 
 from __future__ import annotations
 
@@ -20,9 +21,19 @@ def files_of(reply: Reply) -> list[discord.File]:
     return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description) for f in reply.files]
 
 
+def allowed_mentions(reply: Reply) -> discord.AllowedMentions:
+    """None may ping, but the roles the reply names (a subscription's role): never @everyone, users
+    or other roles, whatever the text holds."""
+    if not reply.ping_roles:
+        return NO_MENTIONS
+    return discord.AllowedMentions(everyone=False, users=False, replied_user=False,
+                                   roles=[discord.Object(r) for r in reply.ping_roles])
+
+
 def message_kwargs(reply: Reply, *, view: discord.ui.View | None = None) -> dict[str, Any]:
-    """Arguments for ``send``/``send_message``/``followup.send`` (all messages, no mentions)."""
-    kwargs: dict[str, Any] = {"content": reply.content, "embeds": embeds_of(reply), "allowed_mentions": NO_MENTIONS}
+    """Arguments for ``send``/``send_message``/``followup.send`` (no mentions but ``ping_roles``)."""
+    kwargs: dict[str, Any] = {"content": reply.content, "embeds": embeds_of(reply),
+                              "allowed_mentions": allowed_mentions(reply)}
     files = files_of(reply)
     if files:
         kwargs["files"] = files

@@ -24,6 +24,7 @@ from bot.presenters.message import (
     one_line,
     truncate,
 )
+from bot.presenters.styles import compact_digest, compact_story, ping, plain_story
 from bot.services.views import ArticleLink, StoryBrief
 
 
@@ -46,27 +47,44 @@ def _with_ref(embed: Embed, ref: str) -> Embed:
                  image_filename=embed.image_filename)
 
 
-def present_delivery(story: StoryBrief, *, reason: str | None, ref: str) -> Reply:
-    """A story's briefing as posted to a subscribed channel; the content says why it was posted."""
+def present_delivery(story: StoryBrief, *, reason: str | None, ref: str, style: str = "card",
+                     role_id: int | None = None, test: bool = False) -> Reply:
+    """A story's briefing as posted to a subscribed channel, in the subscription's style; the card's
+    content says why it was posted. ``role_id``: the role the subscription pings (the only mention
+    the message may make); ``test``: an admin's test send, marked as such."""
+    pings = (role_id,) if role_id else ()
+    head = "Test post" if test else "New story"
+    if style == "compact":
+        line = compact_story(story, ref=ref, role_id=role_id)
+        return Reply(content=f"{head} · {line}" if test else line, ping_roles=pings)
+    if style == "plain":
+        return Reply(content=plain_story(story, reason=reason, ref=ref, role_id=role_id, head=head), ping_roles=pings)
     why = escape_truncate(one_line(reason or ""), 300)
-    content = f"New story · {why}" if why else "New story"
+    content = f"{ping(role_id)}{head} · {why}" if why else f"{ping(role_id)}{head}"
     embed = story_embed(StoryBrief(**{**_fields(story), "reason": None}), EMBED_TOTAL_LIMIT - len(ref) - 40)
-    return Reply(content=truncate(content, CONTENT_LIMIT), embeds=fit_embeds([_with_ref(embed, ref)]))
+    return Reply(content=truncate(content, CONTENT_LIMIT), embeds=fit_embeds([_with_ref(embed, ref)]),
+                 ping_roles=pings)
 
 
-def present_digest(topic: str, stories: Sequence[StoryBrief], *, ref: str, hourly: bool) -> Reply:
-    """Several stories in one message (hourly/daily digests, and stories over a channel's cap)."""
-    shown = list(stories[:EMBEDS_PER_MESSAGE])
+def present_digest(topic: str, stories: Sequence[StoryBrief], *, ref: str, hourly: bool, style: str = "card",
+                   role_id: int | None = None) -> Reply:
+    """Several stories in one message (hourly/daily digests, and stories over a channel's cap); a
+    subscription's role is pinged once for the lot."""
+    pings = (role_id,) if role_id else ()
     label = "This hour" if hourly else "Today"
-    content = f"{label} on **{escape_truncate(one_line(topic), 100)}**: {len(stories)} " \
-              f"{'story' if len(stories) == 1 else 'stories'}"
+    head = f"{label} on **{escape_truncate(one_line(topic), 100)}**: {len(stories)} " \
+           f"{'story' if len(stories) == 1 else 'stories'}"
+    if style in ("compact", "plain"):
+        return Reply(content=compact_digest(head + ".", stories, ref=ref, role_id=role_id), ping_roles=pings)
+    shown = list(stories[:EMBEDS_PER_MESSAGE])
+    content = ping(role_id) + head
     if len(stories) > len(shown):
         content += f" ({len(shown)} shown, and {len(stories) - len(shown)} more: /brief lists them)"
     budget = (EMBED_TOTAL_LIMIT - 40 - len(ref)) // max(1, len(shown))
     embeds = [story_embed(s, budget) for s in shown]
     if embeds:
         embeds[-1] = _with_ref(embeds[-1], ref)
-    return Reply(content=content + ".", embeds=fit_embeds(embeds))
+    return Reply(content=content + ".", embeds=fit_embeds(embeds), ping_roles=pings)
 
 
 def present_update(article: ArticleLink, adds: str, *, sources: int, ref: str) -> Reply:

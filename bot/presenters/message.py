@@ -7,7 +7,8 @@ documented limits (see the constants below).
 Text that comes from feeds (titles, summaries, quotes, outlet and actor names) is always passed
 through :func:`escape_markdown`, and links are made with :func:`link`. Text is never allowed to
 ping: presenters do not strip ``@everyone`` or ``<@id>``; the Discord edge sends every message with
-``allowed_mentions`` set to none (and escaping ``<`` keeps mention syntax from rendering at all).
+``allowed_mentions`` set to none (and escaping ``<`` keeps mention syntax from rendering at all),
+except the roles a reply names in ``ping_roles`` (a subscription's opt-in role ping).
 
 Markdown is rendered by Discord in embed titles, descriptions, field names and values and in
 content; it is not rendered in footers and author names, which therefore hold plain text.
@@ -127,6 +128,7 @@ class Reply:
     files: tuple[File, ...] = ()
     buttons: tuple[Button, ...] = ()
     ephemeral: bool = False
+    ping_roles: tuple[int, ...] = ()  # the only mentions that may ping (a subscription's role)
 
 
 def utc(dt: datetime) -> datetime:

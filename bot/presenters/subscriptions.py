@@ -18,6 +18,11 @@ def channel_ref(channel_id: int) -> str:
     return f"<#{channel_id}>" if channel_id else "the console"
 
 
+def role_ref(role_id: int) -> str:
+    """A role mention: shown as the role's name in Discord, never a ping (no reply here allows it)."""
+    return f"<@&{role_id}>"
+
+
 def _schedule(mode: str, time_of_day: str | None, timezone: str) -> str:
     if mode == "daily":
         return f"a daily digest at {time_of_day} {timezone}"
@@ -35,6 +40,10 @@ def present_subscribed(sub: Subscription) -> Reply:
         extra.append(f"once {sub.min_sources} outlets report a story")
     if sub.mode == "realtime":
         extra.append(f"at most {sub.cap_per_hour} per hour (more go into an hourly digest)")
+    if sub.style != "card":
+        extra.append(f"{sub.style} style")
+    if sub.mention_role_id:
+        extra.append(f"pinging {role_ref(sub.mention_role_id)} on each new story")
     more = f" ({'; '.join(extra)})" if extra else ""
     return Reply(content=f"{channel_ref(sub.channel_id)} now follows **{topic}**: {_schedule(sub.mode, sub.time_of_day, sub.timezone)}"
                          f"{more}. Subscription {sub.id}.", ephemeral=True)
@@ -67,6 +76,10 @@ def _line(r: SubscriptionView) -> str:
         parts.append("keywords " + escape_truncate(", ".join(r.keywords), 120))
     if r.min_sources > 1:
         parts.append(f"≥{r.min_sources} outlets")
+    if r.style != "card":
+        parts.append(f"{r.style} style")
+    if r.mention_role_id:
+        parts.append(f"pings {role_ref(r.mention_role_id)}")
     parts.append(f"{r.delivered_24h} in 24 h, {r.delivered_7d} in 7 days")
     if r.last_delivered_at:
         parts.append(f"last {stamp(r.last_delivered_at, 'R')}")

@@ -12,6 +12,7 @@ _MARKDOWN = re.compile(
     r"\\(?P<esc>[^0-9A-Za-z\s])"
     r"|\[(?P<label>(?:\\.|[^\]\\\n])+)\]\((?P<url>https?://[^\s()<>]+)\)"
     r"|<t:(?P<ts>-?\d+)(?::[tTdDfFR])?>"
+    r"|<@&(?P<role>\d+)>"
     r"|(?P<strong>\*\*)"
     r"|(?P<code>`)"
 )
@@ -19,7 +20,7 @@ _MARKDOWN = re.compile(
 
 def plain(markdown: str) -> str:
     """Markdown as Briefbot writes it, made plain: escapes undone, ``[label](url)`` as
-    ``label <url>``, timestamps in UTC, bold and code marks dropped."""
+    ``label <url>``, timestamps in UTC, role mentions as ``@role ID``, bold and code marks dropped."""
     def sub(m: re.Match[str]) -> str:
         if m.group("esc") is not None:
             return m.group("esc")
@@ -27,6 +28,8 @@ def plain(markdown: str) -> str:
             return f"{plain(m.group('label'))} <{m.group('url')}>"
         if m.group("ts") is not None:
             return datetime.fromtimestamp(int(m.group("ts")), UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if m.group("role") is not None:
+            return f"@role {m.group('role')}"
         return ""
 
     return _MARKDOWN.sub(sub, markdown)

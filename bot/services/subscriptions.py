@@ -17,6 +17,7 @@ from bot.services.ids import record_id
 from bot.storage.models import Delivery, Subscription
 
 MODES = ("realtime", "hourly", "daily")
+STYLES = ("card", "compact", "plain")
 MAX_TOPIC_CHARS = 200
 MAX_KEYWORDS = 20
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -34,6 +35,8 @@ class SubscriptionView:
     min_sources: int
     cap_per_hour: int
     paused_reason: str | None
+    style: str
+    mention_role_id: int | None
     delivered_24h: int
     delivered_7d: int
     last_delivered_at: datetime | None
@@ -97,9 +100,15 @@ class SubscriptionService:
     async def subscribe(self, guild_id: int, channel_id: int, topic: str, *, mode: str | None = None,
                         keywords: str | Sequence[str] | None = None, min_sources: int | None = None,
                         time_of_day: str | None = None, timezone: str | None = None,
-                        cap_per_hour: int | None = None, created_by: int = 0) -> Subscription:
+                        cap_per_hour: int | None = None, style: str | None = None,
+                        mention_role_id: int | None = None, no_mention: bool = False,
+                        created_by: int = 0) -> Subscription:
         """Follow ``topic`` in a channel. Subscribing again to the same topic there resumes it when
-        paused and changes only the settings given (the others keep their values)."""
+        paused and changes only the settings given (the others keep their values).
+
+        ``mention_role_id``: a role to ping on each new story (the Discord edge checks that the
+        bot may mention it; the guild's own id, @everyone, is refused here); ``no_mention`` stops
+        the ping."""
         topic = " ".join(topic.split())
         if not topic:
             raise InvalidInputError("name a topic, e.g. Iran Israel tensions")
@@ -115,7 +124,17 @@ class SubscriptionService:
             raise InvalidInputError("min_sources is between 1 and 20")
         if cap_per_hour is not None and not 1 <= cap_per_hour <= 60:
             raise InvalidInputError("the cap is between 1 and 60 stories per hour")
+        if style is not None and style.lower() not in STYLES:
+            raise InvalidInputError("style is card, compact or plain")
+        if mention_role_id is not None and (mention_role_id == guild_id or not 0 < mention_role_id < 2**63):
+            raise InvalidInputError("@everyone and @here are never pinged; name a role to ping instead")
         fields: dict[str, object] = {"mode": mode, "paused_reason": None, "paused_at": None}
+        if style is not None:
+            fields["style"] = style.lower()
+        if mention_role_id is not None:
+            fields["mention_role_id"] = mention_role_id
+        if no_mention:
+            fields["mention_role_id"] = None
         if keywords is not None:
             fields["keywords"] = list(parse_keywords(keywords))
         if min_sources is not None:
@@ -172,7 +191,8 @@ class SubscriptionService:
             out.append(SubscriptionView(
                 id=s.id, channel_id=s.channel_id, topic=s.topic, keywords=tuple(s.keywords or ()), mode=s.mode,
                 time_of_day=s.time_of_day, timezone=s.timezone, min_sources=s.min_sources,
-                cap_per_hour=s.cap_per_hour, paused_reason=s.paused_reason,
+                cap_per_hour=s.cap_per_hour, paused_reason=s.paused_reason, style=s.style,
+                mention_role_id=s.mention_role_id,
                 delivered_24h=await sent.filter(sent_at__gte=now - timedelta(hours=24)).count(),
                 delivered_7d=await sent.filter(sent_at__gte=now - timedelta(days=7)).count(),
                 last_delivered_at=last,  # type: ignore[arg-type]

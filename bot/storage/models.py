@@ -203,6 +203,8 @@ class Subscription(Model):
     cap_per_hour = fields.IntField(default=10)
     paused_reason = fields.TextField(null=True)
     paused_at = fields.DatetimeField(null=True)
+    style = fields.CharField(max_length=16, default="card", description="card, compact or plain")
+    mention_role_id = fields.BigIntField(null=True, description="the role pinged on each new story")
     created_by = fields.BigIntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
 

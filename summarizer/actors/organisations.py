@@ -97,7 +97,6 @@ def tokens(text: str) -> list[_Token]:
     previous_end = 0
     for m in _TOKEN.finditer(text):
         a, b = m.start(), m.end()
-        raw = m.group()
         stop_before = previous_stop or "\n" in text[previous_end:a]
         while a < b and text[a] in _OPENERS:
             a += 1

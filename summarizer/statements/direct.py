@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 
 from summarizer.statements.article import Article, without_abbreviations
-from summarizer.statements.cues import NAMING, PARTICIPLE, Cue
+from summarizer.statements.cues import NAMING, PARTICIPLE
 from summarizer.statements.speakers import NOBODY, Speaker, Speakers
 from summarizer.types import Sentence, Span, Statement
 

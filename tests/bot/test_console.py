@@ -87,6 +87,10 @@ async def test_console_subscriptions_and_digest_preview(cli_env: dict[str, str])
         "subscriptions",
         "digest rail strikes",
         "subscribe storms --timezone Mars/Olympus",
+        "subscribe ferries --style compact --mention 123456789",
+        "subscribe floods --style fancy",
+        "subscribe tides --mention everyone",
+        "subscribe ferries --mention none",
         "unsubscribe rail strikes",
         "subscriptions",
     ]) + "\n"
@@ -98,5 +102,11 @@ async def test_console_subscriptions_and_digest_preview(cli_env: dict[str, str])
     preview = section(out, "digest rail strikes")
     assert "Northline rail strike called off" in preview and "Harbor City" not in preview
     assert "unknown time zone" in section(out, "subscribe storms --timezone Mars/Olympus")
+    ferries = section(out, "subscribe ferries --style compact --mention 123456789")
+    assert "compact style" in ferries and "pinging @role 123456789 on each new story" in ferries
+    assert "style is card, compact or plain" in section(out, "subscribe floods --style fancy")
+    assert "--mention takes a number" in section(out, "subscribe tides --mention everyone")
+    assert "pinging" not in section(out, "subscribe ferries --mention none")
     assert "no longer follows" in section(out, "unsubscribe rail strikes")
-    assert "No subscriptions" in out.rsplit("> subscriptions\n", 1)[1]
+    listed = out.rsplit("> subscriptions\n", 1)[1]
+    assert "ferries" in listed and "compact style" in listed and "pings" not in listed

@@ -438,3 +438,48 @@ async def test_a_thread_that_cannot_be_started_does_not_undo_the_post(rig: Rig) 
     assert (await Subscription.get(channel_id=CH)).paused_at is None
     await rig.cycle()
     assert len(rig.sender.top_level(CH)) == 1
+
+
+async def test_a_subscription_posts_in_its_style_pings_its_role_on_new_stories_only(rig: Rig) -> None:
+    role = 4242
+    await rig.subs.subscribe(G1, CH, "Iran supreme leader", style="compact", mention_role_id=role)
+    await _store(KH.a, G1)
+    await rig.cycle()
+    [post] = rig.sender.top_level(CH)
+    assert not post.reply.embeds and post.reply.ping_roles == (role,)
+    assert post.reply.content.startswith(f"<@&{role}> **[")  # type: ignore[union-attr]
+    rig.clock.advance(hours=3)
+    await _store(KH.b, G1)  # a second outlet: an edit in place and an Update in the thread, no ping
+    await rig.cycle()
+    assert rig.sender.edits and not rig.sender.edits[-1][2].embeds  # the edit keeps the style
+    [update] = rig.sender.top_level(post.id)
+    assert update.reply.ping_roles == ()
+    await rig.subs.subscribe(G1, CH, "Iran supreme leader", no_mention=True)
+    listed = await rig.subs.list(G1)
+    assert [(s.style, s.mention_role_id) for s in listed] == [("compact", None)]
+
+
+async def test_a_digest_pings_its_role_once(rig: Rig) -> None:
+    rig.clock.now = datetime(2025, 3, 10, 5, 0, tzinfo=UTC)
+    await rig.subs.subscribe(G1, CH, "Iran supreme leader", mode="hourly", keywords="Malatya", style="plain",
+                             mention_role_id=77)
+    await _store(KH.a, G1)
+    await _store(QUAKE.a, G1)
+    await rig.cycle()
+    rig.clock.advance(hours=1)
+    await rig.deliverer.run_once()
+    [post] = rig.sender.top_level(CH)
+    assert post.reply.ping_roles == (77,) and post.reply.content.count("<@&77>") == 1  # type: ignore[union-attr]
+    assert not post.reply.embeds and post.reply.content.startswith("<@&77> This hour on")  # type: ignore[union-attr]
+
+
+async def test_style_and_role_input_is_checked(rig: Rig) -> None:
+    from bot.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="card, compact or plain"):
+        await rig.subs.subscribe(G1, CH, "x", style="fancy")
+    with pytest.raises(InvalidInputError, match="never pinged"):
+        await rig.subs.subscribe(G1, CH, "x", mention_role_id=G1)  # the guild's id is its @everyone role
+    sub = await rig.subs.subscribe(G1, CH, "x", style="PLAIN", mention_role_id=5)
+    again = await rig.subs.subscribe(G1, CH, "x", mode="hourly")  # other settings keep their values
+    assert (again.id, again.style, again.mention_role_id) == (sub.id, "plain", 5)

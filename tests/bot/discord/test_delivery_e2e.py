@@ -15,6 +15,8 @@ import pytest
 
 from tests.bot.discord.test_bot_e2e import NOW, QUOTES, _rss, final, no_violations, text_of
 from tests.summarizer.fixtures.story_pairs import JOIN
+
+QUAKE = JOIN[1]
 from tests.support.botproc import BotProcess, bot_env, run_once
 from tests.support.discord import MANAGE_GUILD, DiscordStandIn
 from tests.support.static_server import StaticServer
@@ -29,6 +31,7 @@ class Rig:
     admin: int
     reader: int
     feeds: dict[str, str]
+    alerts: int = 0  # a second channel, for the role-ping and style test
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +51,13 @@ def running(tmp: Path, **settings: str) -> Iterator[Rig]:
                  NOW - timedelta(hours=4))])),
             "gulf": web.set("/gulf.xml", _rss("Gulf Daily", [
                 (kh.b.title, "https://gulf-daily.example/khamenei", kh.b.lead, NOW - timedelta(hours=2))])),
+            "quake": web.set("/quake.xml", _rss("Quake Wire", [
+                (QUAKE.a.title, "https://quake-wire.example/malatya", QUAKE.a.lead + " @everyone <@&1> @here",
+                 NOW - timedelta(hours=1))])),
         }
         guild = d.add_guild("Newsroom")
         news = d.add_channel(guild, "iran-desk")
+        alerts = d.add_channel(guild, "alerts")
         admin, reader = d.add_user("editor"), d.add_user("reader")
         d.add_member(guild, admin, permissions=MANAGE_GUILD)
         d.add_member(guild, reader, permissions=0)
@@ -64,7 +71,7 @@ def running(tmp: Path, **settings: str) -> Iterator[Rig]:
         try:
             d.wait_ready(timeout=90)
             bot.wait_log("connected as", timeout=60)
-            yield Rig(d, bot, guild, news, admin, reader, feeds)
+            yield Rig(d, bot, guild, news, admin, reader, feeds, alerts)
         finally:
             code = bot.stop()
         assert code == 0, bot.log[-3000:]
@@ -157,3 +164,28 @@ def test_with_message_content_any_message_in_a_briefing_thread_is_a_question(tmp
         assert len(answer) == 1
         assert not [m for m in d.top_level_messages(r.news) if "[1]" in (m.get("content") or "")]
         no_violations(d)
+
+
+def test_a_role_ping_reaches_that_role_only_in_the_chosen_style(rig: Rig) -> None:
+    d = rig.d
+    quiet = d.add_role(rig.guild, "quiet", mentionable=False)
+    refused = final(d.invoke(rig.guild, rig.alerts, rig.admin, "subscribe",
+                             {"topic": "Turkey earthquake", "mention": quiet}))
+    assert refused["flags"] & 64 and "may not ping @quiet" in refused["content"]
+    everyone = final(d.invoke(rig.guild, rig.alerts, rig.admin, "subscribe",
+                              {"topic": "Turkey earthquake", "mention": rig.guild}))  # @everyone's id is the guild's
+    assert "never pinged" in everyone["content"]
+    role = d.add_role(rig.guild, "quake-alerts", mentionable=True)
+    ok = final(d.invoke(rig.guild, rig.alerts, rig.admin, "subscribe",
+                        {"topic": "Turkey earthquake", "mention": role, "style": "compact"}))
+    assert "compact style" in ok["content"] and f"<@&{role}>" in ok["content"] and ok["mention_roles"] == []
+    final(d.invoke(rig.guild, rig.alerts, rig.admin, "source", {"url": rig.feeds["quake"]}, subcommand="add"))
+    posted = d.wait_for(lambda d: [m for m in d.messages(rig.alerts, include_ephemeral=False)
+                                   if m["author"]["id"] == str(d.bot_user_id)], timeout=120, what="the quake post")
+    assert len(posted) == 1
+    post = posted[0]
+    assert post["content"].startswith(f"<@&{role}> **[") and not post["embeds"]
+    assert post["mention_roles"] == [str(role)] and not post["mention_everyone"] and post["mentions"] == []
+    assert "Malatya" in post["content"] or "earthquake" in post["content"]
+    assert briefings(d, rig.news) == briefings(d, rig.news)[:1]  # the Iran desk got nothing new
+    no_violations(d)

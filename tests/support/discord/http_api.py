@@ -495,6 +495,7 @@ class HttpApi:
             guild = self.world.guilds.get(ch.guild_id)
             new["mentions"], new["mention_everyone"] = self.world.mentions_in(
                 new["content"], body.get("allowed_mentions"), guild)
+            new["mention_roles"] = self.world.role_mentions_in(new["content"], body.get("allowed_mentions"), guild)
         if "embeds" in body:
             new["embeds"] = [normalise_embed(e) for e in body["embeds"] or []]
         if "components" in body:

@@ -28,6 +28,7 @@ from .records import Fault, Interaction, RecordedRequest
 from .state import (
     BOT_DENIED_WHEN_BLOCKED,
     Channel,
+    Role,
     World,
 )
 from .validate import SpecValidator
@@ -285,6 +286,16 @@ class DiscordStandIn:
                                        guild_id=guild_id)
             self._gateway.dispatch("GUILD_MEMBER_ADD", {**self.world.member_dict(member), "guild_id": str(guild_id)},
                                    guild_id=guild_id)
+
+    def add_role(self, guild_id: int, name: str, *, mentionable: bool = False) -> int:
+        """A role of the guild (no permissions of its own); GUILD_ROLE_CREATE is dispatched."""
+        with self._cond:
+            guild = self.world.guild(guild_id)
+            role = Role(self.world.new_id(), name, 0, position=1, mentionable=mentionable)
+            guild.roles[role.id] = role
+            self._gateway.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role.to_dict()},
+                                   guild_id=guild_id)
+            return role.id
 
     def set_system_channel(self, guild_id: int, channel_id: int | None) -> None:
         """Makes ``channel_id`` (a text channel of the guild) its system channel, or none with None;

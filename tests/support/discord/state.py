@@ -127,6 +127,7 @@ class Role:
     position: int = 0
     managed: bool = False
     bot_id: int | None = None
+    mentionable: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -139,7 +140,7 @@ class Role:
             "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
             "hoist": False,
             "managed": self.managed,
-            "mentionable": False,
+            "mentionable": self.mentionable,
             "icon": None,
             "unicode_emoji": None,
             "flags": 0,
@@ -242,6 +243,7 @@ class Guild:
 
 
 MENTION_RE = re.compile(r"<@!?(\d{15,25})>")
+ROLE_MENTION_RE = re.compile(r"(?<!\\)<@&(\d{1,25})>")
 
 
 class World:
@@ -526,6 +528,24 @@ class World:
         everyone = ("@everyone" in content or "@here" in content) and (parse is None or "everyone" in parse)
         return users, everyone
 
+    def role_mentions_in(self, content: str | None, allowed: dict[str, Any] | None, guild: Guild | None) -> list[str]:
+        """Roles a message pings, as Discord decides: a ``<@&id>`` of a role of the guild that is
+        mentionable, and that ``allowed_mentions`` allows (no object: all; ``parse`` with "roles";
+        or the id in ``roles``)."""
+        if not content or guild is None:
+            return []
+        parse = None if allowed is None else set(allowed.get("parse") or [])
+        explicit = set() if allowed is None else {int(r) for r in allowed.get("roles") or []}
+        out: list[str] = []
+        for m in ROLE_MENTION_RE.finditer(content):
+            rid = int(m.group(1))
+            role = guild.roles.get(rid)
+            if role is None or not role.mentionable or rid == guild.id:
+                continue
+            if (parse is None or "roles" in parse or rid in explicit) and str(rid) not in out:
+                out.append(str(rid))
+        return out
+
     def new_message(
         self,
         channel: Channel,
@@ -553,7 +573,7 @@ class World:
             "type": type,
             "content": content or "",
             "mentions": mentions if mentions is not None else found_mentions,
-            "mention_roles": [],
+            "mention_roles": self.role_mentions_in(content, allowed_mentions, guild),
             "mention_everyone": everyone,
             "attachments": attachments or [],
             "embeds": [normalise_embed(e) for e in embeds or []],

@@ -4,6 +4,7 @@ rendered as text. For trying Briefbot without a Discord application, and for scr
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shlex
 import sys
@@ -16,10 +17,10 @@ from bot.app import App
 from bot.errors import BriefbotError, InvalidInputError
 from bot.presenters.actors import mentions_chart, present_actor
 from bot.presenters.answers import present_answer
-from bot.delivery.preview import digest_preview
+from bot.delivery.preview import digest_preview, next_post, post_reply, preview_reply
 from bot.presenters.briefs import present_brief
 from bot.presenters.delivery import present_digest
-from bot.presenters.subscriptions import present_subscribed, present_subscriptions, present_unsubscribed
+from bot.presenters.subscriptions import channel_ref, present_subscribed, present_subscriptions, present_unsubscribed
 from bot.presenters.message import Reply
 from bot.presenters.sources import (
     poll_counts,
@@ -55,6 +56,7 @@ HELP = """Commands (the same as the Discord slash commands):
                                        follow a topic (on Discord: in a channel)
   unsubscribe ID|TOPIC, subscriptions  stop one, list them with what they delivered
   digest ID|TOPIC                      preview a subscription's next digest
+  test ID|TOPIC                        the test post of a subscription, as posted, with its allowed_mentions
   poll                                 poll every source now
   help, quit"""
 
@@ -116,6 +118,7 @@ class ConsoleSession:
             "brief": self.brief, "actor": self.actor, "statements": self.statements, "ask": self.ask,
             "why": self.why, "source": self.source, "poll": self.poll, "subscribe": self.subscribe,
             "unsubscribe": self.unsubscribe, "subscriptions": self.subscriptions, "digest": self.digest,
+            "test": self.test,
         }
 
     def show(self, result: Reply | str | None) -> None:
@@ -232,7 +235,10 @@ class ConsoleSession:
             keywords=p.options.get("keywords"), min_sources=numbers["min-sources"], time_of_day=p.options.get("time"),
             timezone=p.options.get("timezone"), cap_per_hour=numbers["cap"], style=p.options.get("style"),
             mention_role_id=role, no_mention=mention == "none")
-        return present_subscribed(sub)
+        await self.analyse_pending()
+        await self.models()
+        post = await next_post(self.app.briefs, self.guild_id, sub)
+        return present_subscribed(sub, preview_reply(post), sample=post.sample)
 
     async def unsubscribe(self, rest: str) -> Reply:
         if not rest.strip():
@@ -252,6 +258,19 @@ class ConsoleSession:
             return f"Nothing for {sub.topic!r} yet: no stories wait for its digest, and none match it so far."
         head = "(waiting for the next digest)" if waiting else "(nothing queued yet; the latest stories that match)"
         return head + "\n" + render_text(present_digest(sub.topic, stories, ref="preview", hourly=sub.mode != "daily"))
+
+    async def test(self, rest: str) -> str:
+        """The message a test send posts, exactly: its text and its ``allowed_mentions``."""
+        if not rest.strip():
+            raise InvalidInputError("usage: test ID|TOPIC")
+        await self.analyse_pending()
+        await self.models()
+        sub = await self.app.subscriptions.find(self.guild_id, rest)
+        post = await next_post(self.app.briefs, self.guild_id, sub)
+        reply = post_reply(post, test=True, ref=f"test {sub.id}")
+        note = " (a sample: nothing matches the topic yet)" if post.sample else ""
+        return (f"Test post for subscription {sub.id} to {channel_ref(sub.channel_id)}{note}:\n"
+                f"{render_text(reply, width=self.width).rstrip()}\nallowed_mentions: {json.dumps(reply.allowed_mentions())}")
 
     async def poll(self, rest: str) -> str:
         reports = await self.app.scheduler().run_once(all_sources=True)

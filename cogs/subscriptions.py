@@ -8,10 +8,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.delivery.preview import next_post, preview_reply, send_test
 from bot.discord.errors import require_manager
 from bot.discord.render import send_reply
 from bot.errors import InvalidInputError
-from bot.presenters.subscriptions import present_subscribed, present_subscriptions, present_unsubscribed
+from bot.presenters.subscriptions import (
+    present_subscribed,
+    present_subscriptions,
+    present_test_sent,
+    present_unsubscribed,
+)
 
 if TYPE_CHECKING:
     from bot.discord.client import Briefbot
@@ -60,6 +66,7 @@ class SubscriptionsCog(commands.Cog):
                         mention: discord.Role | None = None, no_mention: bool = False) -> None:
         require_manager(interaction)
         role_id = pingable(interaction, mention) if mention is not None else None
+        await interaction.response.defer(thinking=True, ephemeral=True)  # the preview matches stories
         if channel is None and not isinstance(interaction.channel, discord.TextChannel):
             raise InvalidInputError("run /subscribe in a text channel, or name one with the channel option")
         target = channel.id if channel is not None else interaction.channel_id
@@ -67,7 +74,8 @@ class SubscriptionsCog(commands.Cog):
             interaction.guild_id or 0, target or 0, topic, mode=mode, keywords=keywords, min_sources=min_sources,
             time_of_day=time, timezone=timezone, cap_per_hour=cap, style=style, mention_role_id=role_id,
             no_mention=no_mention, created_by=interaction.user.id)
-        await send_reply(interaction, present_subscribed(sub))
+        post = await next_post(self.app.briefs, interaction.guild_id or 0, sub)
+        await send_reply(interaction, present_subscribed(sub, preview_reply(post), sample=post.sample))
 
     @app_commands.command(name="unsubscribe", description="Stop a subscription")
     @app_commands.describe(subscription="The subscription's id (from /subscriptions) or its topic")
@@ -80,10 +88,17 @@ class SubscriptionsCog(commands.Cog):
         await send_reply(interaction, present_unsubscribed(sub))
 
     @app_commands.command(name="subscriptions", description="This server's subscriptions and what they delivered")
+    @app_commands.describe(test="Post one test briefing now for this subscription (its id or topic)")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
-    async def subscriptions(self, interaction: discord.Interaction) -> None:
+    async def subscriptions(self, interaction: discord.Interaction,
+                            test: app_commands.Range[str, 1, 200] | None = None) -> None:
         require_manager(interaction)
         await interaction.response.defer(thinking=True, ephemeral=True)
+        if test is not None:
+            sent = await send_test(self.bot.sender, self.app.briefs, self.app.subscriptions,
+                                   interaction.guild_id or 0, test, nonce=f"t{interaction.id}")
+            await send_reply(interaction, present_test_sent(sent))
+            return
         rows = await self.app.subscriptions.list(interaction.guild_id or 0)
         await send_reply(interaction, present_subscriptions(rows))

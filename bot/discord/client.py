@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.app import App
 from bot.discord.errors import on_tree_error
+from bot.discord.sender import DiscordSender
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,8 @@ class Briefbot(commands.Bot):
             member_cache_flags=discord.MemberCacheFlags.none(),
         )
         self.app = app
+        # one sender (one request pace) for delivery and for the admins' test sends
+        self.sender = DiscordSender(self, requests_per_s=app.settings.delivery_requests_per_s)
         self._warm_up = warm_up
         self.warm: asyncio.Task[None] | None = None
 

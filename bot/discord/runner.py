@@ -13,7 +13,6 @@ from bot.app import App
 from bot.delivery.deliverer import Deliverer
 from bot.delivery.loop import run_delivery
 from bot.discord.client import Briefbot
-from bot.discord.sender import DiscordSender
 from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
 
@@ -52,8 +51,7 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
 
     async def deliver() -> None:
         await bot.wait_until_ready()
-        sender = DiscordSender(bot, requests_per_s=app.settings.delivery_requests_per_s)
-        deliverer = Deliverer(sender, app.briefs, concurrency=app.settings.delivery_concurrency)
+        deliverer = Deliverer(bot.sender, app.briefs, concurrency=app.settings.delivery_concurrency)
         await run_delivery(app.router, deliverer, stop, deliver_wakeup, tick_s=app.settings.delivery_tick_s)
 
     async def analyse() -> None:

@@ -55,8 +55,8 @@ def present_delivery(story: StoryBrief, *, reason: str | None, ref: str, style: 
     pings = (role_id,) if role_id else ()
     head = "Test post" if test else "New story"
     if style == "compact":
-        line = compact_story(story, ref=ref, role_id=role_id)
-        return Reply(content=f"{head} · {line}" if test else line, ping_roles=pings)
+        return Reply(content=compact_story(story, ref=ref, role_id=role_id, lead=f"{head} · " if test else ""),
+                     ping_roles=pings)
     if style == "plain":
         return Reply(content=plain_story(story, reason=reason, ref=ref, role_id=role_id, head=head), ping_roles=pings)
     why = escape_truncate(one_line(reason or ""), 300)

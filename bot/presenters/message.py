@@ -130,6 +130,11 @@ class Reply:
     ephemeral: bool = False
     ping_roles: tuple[int, ...] = ()  # the only mentions that may ping (a subscription's role)
 
+    def allowed_mentions(self) -> dict[str, Any]:
+        """Discord's ``allowed_mentions`` for this message (what the Discord edge sends): nothing
+        may ping but ``ping_roles``."""
+        return {"parse": [], "roles": [str(r) for r in self.ping_roles]} if self.ping_roles else {"parse": []}
+
 
 def utc(dt: datetime) -> datetime:
     """``dt`` in UTC; naive datetimes are taken to be UTC already."""

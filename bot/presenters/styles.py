@@ -31,8 +31,8 @@ def compact_line(story: StoryBrief) -> str:
     return f"{head} · {outlets}" if outlets else head
 
 
-def compact_story(story: StoryBrief, *, ref: str, role_id: int | None) -> str:
-    return f"{ping(role_id)}{compact_line(story)}\n-# {ref}"
+def compact_story(story: StoryBrief, *, ref: str, role_id: int | None, lead: str = "") -> str:
+    return f"{ping(role_id)}{lead}{compact_line(story)}\n-# {ref}"
 
 
 def plain_story(story: StoryBrief, *, reason: str | None, ref: str, role_id: int | None, head: str) -> str:

@@ -6,9 +6,20 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.presenters.common import plural, stamp
-from bot.presenters.message import EMBED_TOTAL_LIMIT, Embed, Reply, escape_truncate, fit_embeds, one_line, pack_fields
+from bot.presenters.message import (
+    CONTENT_LIMIT,
+    EMBED_TOTAL_LIMIT,
+    Embed,
+    Reply,
+    escape_truncate,
+    fit_embeds,
+    one_line,
+    pack_fields,
+    truncate_markdown,
+)
 
 if TYPE_CHECKING:
+    from bot.delivery.preview import TestSent
     from bot.services.subscriptions import SubscriptionView
     from bot.storage.models import Subscription
 
@@ -31,7 +42,25 @@ def _schedule(mode: str, time_of_day: str | None, timezone: str) -> str:
     return "each story as it arrives"
 
 
-def present_subscribed(sub: Subscription) -> Reply:
+def present_subscribed(sub: Subscription, preview: Reply | None = None, *, sample: bool = False) -> Reply:
+    """The confirmation, followed by ``preview``: the next post as it will look (pinging nobody)."""
+    confirmed = _subscribed(sub)
+    if preview is None:
+        return confirmed
+    what = "a sample, as nothing matches yet" if sample else "the latest story that matches"
+    head = f"{confirmed.content}\n\n**Preview** of the next post ({what}):"
+    body = truncate_markdown(preview.content or "", CONTENT_LIMIT - len(head) - 1) if preview.content else ""
+    return Reply(content=f"{head}\n{body}" if body else head, embeds=preview.embeds, ephemeral=True)
+
+
+def present_test_sent(sent: TestSent) -> Reply:
+    sub = sent.subscription
+    what = "a sample story, as nothing matches the topic yet" if sent.sample else "the latest story that matches"
+    return Reply(content=f"Posted a test to {channel_ref(sub.channel_id)} ({what}), as subscription {sub.id} "
+                         "posts it. It counts toward no cap and is not sent again.", ephemeral=True)
+
+
+def _subscribed(sub: Subscription) -> Reply:
     topic = escape_truncate(one_line(sub.topic), 200)
     extra = []
     if sub.keywords:

@@ -90,6 +90,7 @@ async def test_console_subscriptions_and_digest_preview(cli_env: dict[str, str])
         "subscribe ferries --style compact --mention 123456789",
         "subscribe floods --style fancy",
         "subscribe tides --mention everyone",
+        "test ferries",
         "subscribe ferries --mention none",
         "unsubscribe rail strikes",
         "subscriptions",
@@ -107,6 +108,12 @@ async def test_console_subscriptions_and_digest_preview(cli_env: dict[str, str])
     assert "style is card, compact or plain" in section(out, "subscribe floods --style fancy")
     assert "--mention takes a number" in section(out, "subscribe tides --mention everyone")
     assert "pinging" not in section(out, "subscribe ferries --mention none")
+    assert "Preview of the next post (a sample, as nothing matches yet)" in ferries
+    test = section(out, "test ferries")
+    assert "Test post for subscription" in test and "Sample story" in test and "@role 123456789" in test
+    assert 'allowed_mentions: {"parse": [], "roles": ["123456789"]}' in test
+    rail = section(out, "subscribe rail strikes --mode daily --time 07:30 --timezone Europe/Berlin")
+    assert "Preview of the next post (the latest story that matches)" in rail and "Northline" in rail
     assert "no longer follows" in section(out, "unsubscribe rail strikes")
     listed = out.rsplit("> subscriptions\n", 1)[1]
     assert "ferries" in listed and "compact style" in listed and "pings" not in listed

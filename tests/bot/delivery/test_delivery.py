@@ -127,6 +127,7 @@ class Rig:
     deliverer: Deliverer
     subs: SubscriptionService
     threads: ThreadService
+    briefs: BriefService
 
     async def cycle(self) -> None:
         await self.analysis.process_pending()
@@ -146,6 +147,7 @@ def rig(db: str, language: Language) -> Rig:
         deliverer=Deliverer(sender, briefs, clock=clock),
         subs=SubscriptionService(clock=clock),
         threads=ThreadService(AskService(language.answerer, language.embedder, clock=clock)),
+        briefs=briefs,
     )
 
 
@@ -483,3 +485,22 @@ async def test_style_and_role_input_is_checked(rig: Rig) -> None:
     sub = await rig.subs.subscribe(G1, CH, "x", style="PLAIN", mention_role_id=5)
     again = await rig.subs.subscribe(G1, CH, "x", mode="hourly")  # other settings keep their values
     assert (again.id, again.style, again.mention_role_id) == (sub.id, "plain", 5)
+
+
+async def test_a_test_send_posts_once_outside_the_outbox(rig: Rig) -> None:
+    from bot.delivery.preview import send_test
+
+    sub = await rig.subs.subscribe(G1, CH, "Iran supreme leader", cap_per_hour=1, mention_role_id=31)
+    sample = await send_test(rig.sender, rig.briefs, rig.subs, G1, "Iran supreme leader", nonce="t1")
+    assert sample.sample and sample.subscription.id == sub.id  # nothing matches yet: the sample
+    await _store(KH.a, G1)
+    await rig.cycle()  # the real story is delivered as usual: the test took nothing from the cap
+    real = await send_test(rig.sender, rig.briefs, rig.subs, G1, str(sub.id), nonce="t2")
+    assert not real.sample
+    posts = rig.sender.top_level(CH)
+    heads = [(p.reply.content or "").split(" · ")[0] for p in posts]
+    assert heads == ["<@&31> Test post", "<@&31> New story", "<@&31> Test post"]
+    assert "Khamenei" in posts[-1].text and all(p.reply.ping_roles == (31,) for p in posts)
+    assert await Delivery.all().count() == 1  # only the real story is in the outbox
+    await rig.cycle()
+    assert len(rig.sender.top_level(CH)) == 3  # nothing is sent again

@@ -179,6 +179,7 @@ def test_a_role_ping_reaches_that_role_only_in_the_chosen_style(rig: Rig) -> Non
     ok = final(d.invoke(rig.guild, rig.alerts, rig.admin, "subscribe",
                         {"topic": "Turkey earthquake", "mention": role, "style": "compact"}))
     assert "compact style" in ok["content"] and f"<@&{role}>" in ok["content"] and ok["mention_roles"] == []
+    assert "**Preview** of the next post (a sample, as nothing matches yet)" in ok["content"]
     final(d.invoke(rig.guild, rig.alerts, rig.admin, "source", {"url": rig.feeds["quake"]}, subcommand="add"))
     posted = d.wait_for(lambda d: [m for m in d.messages(rig.alerts, include_ephemeral=False)
                                    if m["author"]["id"] == str(d.bot_user_id)], timeout=120, what="the quake post")
@@ -188,4 +189,15 @@ def test_a_role_ping_reaches_that_role_only_in_the_chosen_style(rig: Rig) -> Non
     assert post["mention_roles"] == [str(role)] and not post["mention_everyone"] and post["mentions"] == []
     assert "Malatya" in post["content"] or "earthquake" in post["content"]
     assert briefings(d, rig.news) == briefings(d, rig.news)[:1]  # the Iran desk got nothing new
+
+    # a test send: one real post now, marked as a test, in the subscription's style, pinging its role
+    done = final(d.invoke(rig.guild, rig.news, rig.admin, "subscriptions", {"test": "Turkey earthquake"}))
+    assert done["flags"] & 64 and "Posted a test" in done["content"]
+    ours = [m for m in d.messages(rig.alerts, include_ephemeral=False) if m["author"]["id"] == str(d.bot_user_id)]
+    assert len(ours) == 2
+    test = ours[-1]
+    assert test["content"].startswith(f"<@&{role}> Test post · **[") and test["mention_roles"] == [str(role)]
+    assert "Malatya" in test["content"] or "earthquake" in test["content"]  # the latest story that matches
+    listed = final(d.invoke(rig.guild, rig.news, rig.admin, "subscriptions"))
+    assert "compact style" in text_of(listed) and f"pings <@&{role}>" in text_of(listed)
     no_violations(d)

@@ -62,6 +62,7 @@ def test_a_card_pings_its_role_first_and_an_update_or_an_edit_pings_nobody() -> 
     reply = present_delivery(story(), reason="topic x", ref="ref b1", role_id=ROLE)
     assert (reply.content or "").startswith(f"<@&{ROLE}> New story")
     assert allowed_mentions(reply).to_dict() == {"parse": [], "roles": [ROLE]}
+    assert reply.allowed_mentions() == {"parse": [], "roles": [str(ROLE)]}  # what the console shows
     assert edit_kwargs(reply)["allowed_mentions"].to_dict() == {"parse": []}
     update = present_update(article(2), "More detail.", sources=2, ref="ref u1")
     assert update.ping_roles == () and allowed_mentions(update).to_dict() == {"parse": []}
@@ -96,3 +97,20 @@ def test_random_feed_text_in_every_style_gives_valid_messages(seed: int) -> None
             assert_valid(reply)
             render_text(reply)
             assert len(MENTION.findall(reply.content or "")) == (1 if role else 0)
+
+
+@pytest.mark.parametrize("style", ["card", "compact", "plain"])
+def test_the_subscribe_confirmation_with_a_preview_stays_valid_and_pings_nobody(style: str) -> None:
+    from types import SimpleNamespace
+
+    from bot.delivery.preview import SAMPLE, NextPost, preview_reply
+    from bot.presenters.subscriptions import present_subscribed
+
+    sub = SimpleNamespace(id=3, channel_id=55, topic=NASTY * 3, keywords=[NASTY] * 5, min_sources=2, mode="realtime",
+                          cap_per_hour=10, time_of_day=None, timezone="UTC", style=style, mention_role_id=ROLE)
+    for shown, sample in ((hostile(), False), (SAMPLE, True)):
+        preview = preview_reply(NextPost(sub, shown, sample))  # type: ignore[arg-type]
+        reply = present_subscribed(sub, preview, sample=sample)  # type: ignore[arg-type]
+        assert_valid(reply)
+        assert reply.ping_roles == () and reply.ephemeral and "Preview" in (reply.content or "")
+        assert ("a sample" in (reply.content or "")) is sample

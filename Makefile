@@ -30,9 +30,10 @@ test: $(STAMP) ## Run the tests (SQLite; corpus tests need ../shared)
 test-pg: $(STAMP) ## Run the database tests on PostgreSQL (PG_TEST_URL, default the local server)
 	BRIEFBOT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
 
-bench: $(STAMP) ## Benchmarks: ingest, analysis, abstractive timing, memory, /brief and /actor latency, delivery rate, thread answers, analyze on 1,000 hostile articles
+bench: $(STAMP) ## Benchmarks: ingest, analysis (alone and while ingesting), abstractive timing, memory, /brief and /actor latency, delivery rate, thread answers, analyze on 1,000 hostile articles
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.analysis
+	$(BIN)/python -m bench.contention
 	$(BIN)/python -m bench.bench_abstractive
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.delivery

@@ -99,6 +99,15 @@ def serve(hosts: list[str], port_q: multiprocessing.Queue, items: int) -> None: 
     asyncio.run(main())
 
 
+def start_server(hosts: list[str], items: int) -> tuple[multiprocessing.Process, int]:
+    """The feed server in a process of its own, listening on ``hosts``; (process, port)."""
+    ctx = multiprocessing.get_context("spawn")
+    port_q: multiprocessing.Queue = ctx.Queue()
+    server = ctx.Process(target=serve, args=(hosts, port_q, items), daemon=True)
+    server.start()
+    return server, port_q.get(timeout=60)  # type: ignore[return-value]
+
+
 def _hwm_kb(pid: int | str = "self") -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -119,11 +128,7 @@ async def run(args: argparse.Namespace) -> None:
     from bot.storage.models import Article, Source
 
     hosts = [f"127.0.0.{i + 1}" for i in range(args.hosts)]
-    ctx = multiprocessing.get_context("spawn")
-    port_q: multiprocessing.Queue = ctx.Queue()
-    server = ctx.Process(target=serve, args=(hosts, port_q, args.items), daemon=True)
-    server.start()
-    port = port_q.get(timeout=60)
+    server, port = start_server(hosts, args.items)
     tmp = Path(tempfile.mkdtemp(prefix="briefbot-bench-"))
     url = args.database_url or f"sqlite://{tmp / 'bench.sqlite3'}"
     overrides = {k: v for k, v in {"fetch_concurrency": args.concurrency, "fetch_per_host": args.per_host}.items() if v}

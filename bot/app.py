@@ -60,7 +60,8 @@ class App:
 async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
     """Open the database, the HTTP session and the worker pool for the block's duration."""
     async with open_database(settings.resolved_database_url, migrate=migrate):
-        with CpuPool(settings.extract_workers) as pool:
+        log.info("cpus: %s", settings.cpu_plan.describe())
+        with CpuPool(settings.cpu_plan.extract_workers) as pool:
             async with Fetcher(settings) as fetcher:
                 ingestor = Ingestor(settings, fetcher, pool)
                 language = build_language(settings)

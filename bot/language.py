@@ -37,7 +37,7 @@ def build_language(settings: Settings) -> Language:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     os.environ.setdefault("TQDM_DISABLE", "1")
-    threads = settings.model_threads or max(1, min(4, os.cpu_count() or 1))
+    threads = settings.cpu_plan.model_threads
     embedder = Embedder(settings.embedding_model, threads=threads, precision=settings.model_precision, batch_size=32)
     extractive = ExtractiveSummarizer(embedder, max_sentences=settings.summary_sentences,
                                       max_chars=settings.summary_max_chars)

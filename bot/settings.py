@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import __version__
+from bot.cpus import CpuPlan, plan
 from bot.ingest.allowlist import parse_allowed
 
 
@@ -66,7 +67,8 @@ class Settings(BaseSettings):
     fetch_pages: bool = True
     max_sources_per_guild: int = Field(200, ge=1, le=10000)
 
-    # Work pools
+    # Work pools: CPUS cores split between torch threads and extraction workers (bot/cpus.py)
+    cpus: int = Field(0, ge=0)
     extract_workers: int = Field(0, ge=0)
 
     # Language models (local paths or hub ids; empty: the offline defaults)
@@ -118,6 +120,11 @@ class Settings(BaseSettings):
         if url.startswith("postgresql://"):
             url = "postgres://" + url[len("postgresql://") :]
         return url
+
+    @property
+    def cpu_plan(self) -> CpuPlan:
+        """Torch threads and extraction workers, sized together from ``cpus`` (bot/cpus.py)."""
+        return plan(self.cpus, model_threads=self.model_threads, extract_workers=self.extract_workers)
 
     @property
     def user_agent(self) -> str:

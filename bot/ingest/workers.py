@@ -18,6 +18,7 @@ from bot.ingest.types import ExtractedPage, ParsedFeed
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+_NICE = 10  # added to the worker processes' niceness
 
 
 class CpuPool:
@@ -67,6 +68,8 @@ class CpuPool:
 def _worker_init(parent: int, check_every_s: float = 1.0) -> None:
     # Ctrl-C reaches the whole process group: the parent shuts the workers down in order.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Extraction is background work: on shared cores the analyser and the commands come first.
+    os.nice(_NICE)
     # A parent killed outright (kill -9, the OOM killer) shuts nothing down: the worker notices that
     # it was orphaned and exits, whatever it is doing (a pipe's EOF would only be seen between tasks).
     threading.Thread(target=_exit_when_orphaned, args=(parent, check_every_s), daemon=True,

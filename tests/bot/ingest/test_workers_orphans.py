@@ -1,4 +1,5 @@
-"""Extraction workers exit when the process that started them is killed outright (kill -9)."""
+"""Extraction workers exit when the process that started them is killed outright (kill -9), and run
+at a lower priority than the bot."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import subprocess
 import sys
 
 import pytest
+
+from bot.ingest.workers import CpuPool
 
 CHILD = """
 import os, sys
@@ -46,3 +49,10 @@ def test_workers_exit_when_their_parent_is_killed() -> None:
             poller.unregister(fd)
     for fd in handles:
         os.close(fd)
+
+
+async def test_extraction_processes_run_at_a_lower_priority_than_the_bot() -> None:
+    """On shared cores the analyser and the commands come first: the workers are niced."""
+    with CpuPool(2) as pool:
+        theirs = await pool.run(os.nice, 0)
+    assert theirs >= os.nice(0) + 10 or theirs == 19  # 19: the lowest priority there is

@@ -595,8 +595,30 @@ class EntityRecognizer:
         for t, m in zip(texts, tagged, strict=True):
             text = t[:MAX_CHARS]
             matches = self.gazetteer.find(text)
-            out.append(apply_organisation_rules(text, merge_rules(text, m, matches), matches))
+            out.append(trim_mentions(text, apply_organisation_rules(text, merge_rules(text, m, matches), matches)))
         return out
+
+
+_LEADING = " \t\r\n.,;:-–—"
+_TRAILING = " \t\r\n,;:-–—"  # a closing full stop, "!", quote or bracket may belong to the name
+
+
+def trim_mentions(text: str, mentions: Sequence[Mention]) -> list[Mention]:
+    """Mentions without a stop, comma or dash at their edges: a word piece tagged with the hyphen or
+    the stop before it ("R-TX" gives "-TX", "Roe v. Wade" ". Wade") is the name itself; a mention
+    with nothing but punctuation is dropped. A closing full stop, "!", quote or bracket stays
+    ("U.S.", "Acme Inc.", "Kerrang!")."""
+    out = []
+    for m in mentions:
+        a, b = m.start, m.end
+        while a < b and text[a] in _LEADING:
+            a += 1
+        while b > a and text[b - 1] in _TRAILING:
+            b -= 1
+        if not any(c.isalnum() for c in text[a:b]):
+            continue
+        out.append(m if (a, b) == (m.start, m.end) else Mention(text[a:b], a, b, m.type))
+    return out
 
 
 def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:

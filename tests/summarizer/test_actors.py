@@ -394,3 +394,18 @@ def test_tagger_beats_its_floor_on_held_out_documents(shared_dir: Path) -> None:
 def test_bundled_weights_are_small() -> None:
     assert DEFAULT_WEIGHTS.is_file()
     assert DEFAULT_WEIGHTS.stat().st_size < 2 * 1024 * 1024
+
+
+def test_mentions_lose_punctuation_at_their_edges_but_keep_abbreviations() -> None:
+    from summarizer.actors.ner import trim_mentions
+    from summarizer.types import Mention
+
+    text = "Smith, R-TX, cited Roe v. Wade and Acme Inc. before the U.S. vote (Austin) -- Kerrang! 747"
+    def at(piece: str, *, start: int = 0) -> Mention:
+        i = text.index(piece, start)
+        return Mention(piece, i, i + len(piece), "ORG")
+    got = trim_mentions(text, [at("-TX"), at(". Wade"), at("Acme Inc."), at("U.S."), at("(Austin)"), at("--"),
+                               at("Kerrang! 747")])
+    assert [(m.text, text[m.start:m.end]) for m in got] == [
+        ("TX", "TX"), ("Wade", "Wade"), ("Acme Inc.", "Acme Inc."), ("U.S.", "U.S."), ("(Austin)", "(Austin)"),
+        ("Kerrang! 747", "Kerrang! 747")]

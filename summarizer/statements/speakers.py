@@ -175,7 +175,7 @@ class Speakers:
             return None
         cut = next((i for i, w in enumerate(lowered) if w in _ROLE_PREPOSITIONS and i > 0), len(lowered))
         head = lowered[cut - 1].removesuffix("'s").removesuffix("’s")
-        if head not in ROLE_HEADS and head not in _GROUP_NAMES and not self._unknown_name(words, at_start=q <= floor):
+        if head not in ROLE_HEADS and head not in _GROUP_NAMES and not self._unknown_name(words, at_start=self._opens(q)):
             return None
         start = words[0][0]
         return Speaker(None, Span(start, p), self.a.original[start:p])
@@ -225,6 +225,11 @@ class Speakers:
                     or any(c in without_abbreviations(t[k:comma]) for c in ".;:!?\"“”"):
                 return None
         return None
+
+    def _opens(self, q: int) -> bool:
+        """Nothing but a sentence end comes before ``q``: a capitalised word there may be no name."""
+        prev = self.a.skip_space_back(q, max(0, q - 200))
+        return prev == 0 or self.a.text[prev - 1] in ".!?…:;\n" or prev <= max(0, q - 200)
 
     @staticmethod
     def _unknown_name(words: list[tuple[int, str]], *, at_start: bool) -> bool:

@@ -770,3 +770,8 @@ def test_he_after_a_quote_sentence_is_the_speaker_of_that_quote() -> None:
     text = ('Lopez met Carter on Monday. "The port will reopen," Carter said. "We are ready." "The cranes wait."'
             ' "The ships wait."\n\nHe said the union had agreed.')
     assert [(st.speaker, st.text) for st in extract(text)][-1] == ("John Carter", "the union had agreed")
+
+
+def test_a_name_the_tagger_missed_right_after_a_quote_is_the_quotes_speaker() -> None:
+    text = '"We will win the vote," Hollande said. "The count is fine."'
+    assert roles(extract(text)) == [(None, "Hollande", "We will win the vote"), (None, "Hollande", "The count is fine.")]

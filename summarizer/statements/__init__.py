@@ -1,15 +1,16 @@
 """Statements: who said what in an article, as exact spans of its text.
 
-``extract_statements(text, sentences, actors)`` finds direct quotes (:mod:`.direct`), reported
-speech (:mod:`.reported`) and quoted fragments inside reported clauses (:mod:`.fragments`); the
-speaker of each is resolved by :mod:`.speakers` from the speech cues of :mod:`.cues`, over the
-article indexed once by :mod:`.article`.
+``extract_statements(text, sentences, actors)`` finds direct quotes and quotes that carry on a
+speaker's turn (:mod:`.direct`), reported speech (:mod:`.reported`) and quoted fragments inside
+reported clauses (:mod:`.fragments`); the speaker of each is resolved by :mod:`.speakers` (an actor,
+a pronoun) or :mod:`.roles` (a phrase such as "a senior official") from the speech cues of
+:mod:`.cues`, over the article indexed once by :mod:`.article`; :mod:`.words` holds shared word lists.
 
-``speaker`` is None only for a direct quote with a speech verb whose subject is no known actor;
-indirect and mixed statements without a speaker are dropped. Every statement is checked at the end:
-``text == text[span]``; a failing one is dropped and logged. Cost is linear in the text: the regexes
-do not backtrack across the text, windows are bounded and quotes are capped at ``MAX_QUOTE``
-characters inside one paragraph.
+``speaker`` is None when the speaker is no known actor: then ``speaker_role`` names it as the text
+does, or (direct quotes only) nothing does; indirect and mixed statements need one or the other.
+Every statement is checked at the end: ``text == text[span]``; a failing one is dropped and logged.
+Cost is linear in the text: the regexes do not backtrack across the text, windows are bounded and
+quotes are capped at ``MAX_QUOTE`` characters inside one paragraph.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ THAT = re.compile(r"\bthat\b", re.IGNORECASE)
 WORD = re.compile(r"[\w'’-]+")
 NEXT_WORD = re.compile(r"\s*([\w'’-]+)")
 TRAIL = " \t\r\n.,;:!?…"
-DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday today yesterday tonight".split())
 QUOTE_MARKS = '"“”«»„'
 _DOUBLED = re.compile(r"(?<![`'])(?:''|``)(?![`'])")
 _OPENS_AFTER = " \t\r\n([{—–-/\u00a0"

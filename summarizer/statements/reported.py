@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
-from summarizer.statements.article import DAYS, NEXT_WORD, QUOTE_MARKS, THAT, TRAIL, WORD, Article
+from summarizer.statements.article import NEXT_WORD, QUOTE_MARKS, THAT, TRAIL, WORD, Article
 from summarizer.statements.cues import FINAL, LISTENER, NAMING, OBJECT, PARTICIPLE, ZERO_THAT, ZERO_THAT_NAMED, Cue
-from summarizer.statements.speakers import PREPOSITIONS, Speaker, Speakers
+from summarizer.statements.speakers import Speaker, Speakers
+from summarizer.statements.words import DAYS, PREPOSITIONS
 from summarizer.types import Sentence, Span, Statement, StatementKind
 
 MAX_CLAUSE = 1500  # longer "reported clauses" are not statements
@@ -206,7 +207,7 @@ class ReportedSpeech:
             return None
         tail = t[cue.end : s.end]
         if not self._appositive_tail(cue, s, speaker):
-            role = self.sp.role_after(self.a.skip_space(cue.end, s.end), s.end)
+            role = self.sp.roles.after(self.a.skip_space(cue.end, s.end), s.end)
             if s.end - cue.end > 120 or len(tail.split()) > (_MAX_ROLE_TAIL if role else 6) \
                     or any(ch in tail.rstrip(TRAIL + "\"'”’") for ch in ',;:"“”«»'):
                 return None
@@ -295,7 +296,7 @@ class ReportedSpeech:
         for m in self.a.mentions_between(p, e):
             lead = t[p : m.start].strip().lower()
             if (lead in ("", "the") or self.a.only_titles(p, m.start)) and not self.a.possessive_after(m) \
-                    and not self.sp.modifies(m, e):
+                    and not self.sp.roles.modifies(m, e):
                 return Speaker(m.name, Span(m.start, m.end)), True
             break
         words = list(WORD.finditer(t, p, e))
@@ -311,7 +312,7 @@ class ReportedSpeech:
         if first.lower() in _SUBJECT_PRONOUNS or first.lower() in ("this", "that", "it", "him", "her", "them"):
             return None, False
         start, end = words[0].start(), words[-1].end()
-        return Speaker(None, Span(start, end), self.a.original[start:end]), False
+        return self.sp.named_by(Span(start, end)), False
 
     def _participle(self, cue: Cue, s: Sentence) -> Statement | None:
         """'..., adding that ...': the speaker is the one just attributed in this sentence."""

@@ -4,7 +4,8 @@ The speaker is the actor whose mention is the subject of the cue: the name just 
 (adverbs, auxiliaries and an appositive may sit between), or just after it (``said Khamenei``), or
 ``he``/``she`` resolved to a recent PERSON, ``it``/``they`` to the only ORG/GPE in reach. A possessive
 (``Khamenei's statement suggests``) or an object is never a speaker. The speakers already attributed
-in a sentence are remembered, for a following ``..., adding that ...``."""
+in a sentence are remembered, for a following ``..., adding that ...``. A noun phrase that names no
+actor ('officials', 'a senior official') is a speaker without an actor (:mod:`.roles`)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,15 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 
-from summarizer.statements.article import DAYS, NEXT_WORD, WORD, Article, Mention, without_abbreviations
+from summarizer.statements.article import NEXT_WORD, WORD, Article, Mention, without_abbreviations
 from summarizer.statements.cues import NOT_FOR_IT, OBJECT, Cue
+from summarizer.statements.roles import INSTITUTIONS, Roles
+from summarizer.statements.words import DETERMINERS, PREPOSITIONS, SKIP_BEFORE_CUE
 from summarizer.types import Sentence, Span, Statement
 
 PRONOUN_REACH = 3  # sentences back where he/she may find their antecedent
 _REACH_CHARS = 1000  # and at most this far back inside a sentence (keeps the work linear)
 
-_SKIP_BEFORE_CUE = frozenset(
-    """also again then later once has have had will would could should may might must did does
-    do not never long previously recently earlier further repeatedly reportedly publicly privately today
-    yesterday just already often still even openly angrily flatly firmly separately""".split()
-)
 _BE = frozenset({"be", "been", "being", "is", "are", "was", "were", "am", "'s", "’s"})
 _PERSON_PRONOUNS = frozenset({"he", "she"})
 _GROUP_PRONOUNS = frozenset({"it", "they"})
@@ -32,50 +30,9 @@ ROLE_NOUNS = frozenset(
     """spokesman spokeswoman spokesperson spokespeople official officials representative representatives envoy
     ministry office""".split()
 )
-# role nouns that may head a speaker's noun phrase ("officials said", "a campaign spokeswoman said")
-ROLE_HEADS = frozenset(
-    """spokesman spokeswoman spokesperson spokespeople official officials aide aides adviser advisers advisor
-    advisors analyst analysts expert experts source sources strategist strategists critic critics supporter
-    supporters opponent opponents voter voters lawmaker lawmakers legislator legislators senator senators
-    congressman congresswoman governor mayor president leader leaders minister ministers secretary chairman
-    chairwoman chair director directors executive executives economist economists researcher researchers
-    scientist scientists professor professors observer observers diplomat diplomats investigator investigators
-    prosecutor prosecutors police lawyer lawyers attorney attorneys campaign office ministry government
-    administration department agency committee commission party union company firm candidate candidates
-    nominee justice judge judges incumbent residents resident protesters protester witnesses witness
-    organizers organisers activists activist officers officer authorities representative representatives envoy
-    ambassador commander commanders insiders allies ally delegates delegate members member staff staffer
-    staffers operative operatives pollster pollsters consultant consultants manager managers businessman
-    billionaire historian historians user users board editorial newspaper reporter reporters columnist
-    columnists writer writers author authors host hosts anchor""".split()
-)
-_GROUP_NAMES = frozenset("democrats republicans conservatives liberals progressives".split())
-# role heads that name an institution: like "it", they take no analytic cue ("the office suggests")
-_INSTITUTIONS = frozenset("campaign office ministry government administration department agency committee commission "
-                          "party union company firm".split())
-_NOT_IN_ROLE = frozenset(
-    """that which who whom whose is was are were be been has have had will would can could should may might
-    must do does did to not it its he she they we i you this these there what when where why how if than
-    as by on into about against over after before""".split()
-)
-_ROLE_PREPOSITIONS = frozenset("of for at from in with".split())
-_CONJUNCTIONS = frozenset("and but while because although though whereas so since".split())
-_NP_STOP = ",;:()[]—–―\"“”«»"
-_MAX_ROLE_WORDS = 8
-_MAX_NAME_WORDS = 4
-_NOT_A_NAME = frozenset("""i he she it they we you this that these those there then but and so yet also later
-    however meanwhile still mr mrs ms dr some others other both one two several many most few all her his their
-    our my its from having editor editors research polls poll surveys survey studies study data projections
-    estimates reports records documents monday tuesday wednesday thursday friday saturday sunday january february
-    march april may june july august september october november december""".split())
-_ROLE_DETERMINERS = frozenset("a an the one two three another several some many other senior top".split())
 _APPOSITIVE_SEGMENTS = 3
 _APPOSITIVE_CHARS = 250
 _APPOSITIVE_WORDS = 40
-_DETERMINERS = frozenset("the a an its their his her our".split())
-PREPOSITIONS = frozenset(
-    "of for from in at with by to against on about over under into than between among via toward towards".split()
-)
 _TITLE_GAP = re.compile(r"(?:\s+(?:[\w.'’-]+)){0,6}\s+|\s+")
 
 
@@ -90,9 +47,9 @@ NOBODY = Speaker(None, None)
 
 
 class Speakers:
-
     def __init__(self, article: Article) -> None:
         self.a = article
+        self.roles = Roles(article)
         self.speakers: dict[int, list[tuple[int, Speaker]]] = {}  # sentence start -> (end of statement, speaker)
 
     def subject_before(self, pos: int, floor: int, lemma: str) -> Speaker | None:
@@ -127,7 +84,7 @@ class Speakers:
                     q = self.a.skip_space_back(q - 1, floor)
                 m = self.a.mention_ending_at(q)
                 return self.as_subject(m, floor) if m is not None else None
-            if lw in _SKIP_BEFORE_CUE or (lw.endswith("ly") and len(lw) > 4):
+            if lw in SKIP_BEFORE_CUE or (lw.endswith("ly") and len(lw) > 4):
                 skipped += 1
                 if skipped > 4:
                     return None
@@ -136,49 +93,17 @@ class Speakers:
             if lw in ("and", "but") and lemma not in OBJECT:  # 'Carter praised the deal and said ...
                 si = self.a.sentence_at(wstart)
                 return self.main_subject(self.a.sentences[si], wstart) if si is not None else None
-            role = self.role_subject(p, floor)
-            if role is not None and lemma in NOT_FOR_IT and role.role.split()[-1].lower() in _INSTITUTIONS:
+            role = self._role_before(p, floor)
+            if role is not None and lemma in NOT_FOR_IT and role.role.split()[-1].lower() in INSTITUTIONS:
                 return None
             return role
 
-    def role_subject(self, p: int, floor: int) -> Speaker | None:
-        """A noun phrase ending at ``p`` that names a speaker by role ('officials', 'a campaign
-        spokesman', 'Some party strategists', 'a spokesman for the ministry'): it must open its
-        clause (the sentence start, a comma or dash, or a conjunction) and its head must be a role
-        noun. Its speaker is no actor (None) with the phrase as the role."""
-        t = self.a.text
-        words: list[tuple[int, str]] = []
-        q = p
-        while True:
-            q = self.a.skip_space_back(q, floor)
-            if q <= floor or t[q - 1] in _NP_STOP:
-                break
-            m = self.a.mention_ending_at(q)
-            if m is not None:
-                words.append((m.start, t[m.start : m.end]))
-                q = m.start
-                continue
-            wb = self.a.word_before(q, floor)
-            if wb is None or wb[0] + len(wb[1]) != q:
-                return None
-            if wb[1].lower() in _CONJUNCTIONS or wb[1] in ("--", "-"):
-                break
-            words.append(wb)
-            if len(words) > _MAX_ROLE_WORDS:
-                return None
-            q = wb[0]
-        if not words:
-            return None
-        words.reverse()
-        lowered = [w.lower() for _, w in words]
-        if any(w in _NOT_IN_ROLE for w in lowered):
-            return None
-        cut = next((i for i, w in enumerate(lowered) if w in _ROLE_PREPOSITIONS and i > 0), len(lowered))
-        head = lowered[cut - 1].removesuffix("'s").removesuffix("’s")
-        if head not in ROLE_HEADS and head not in _GROUP_NAMES and not self._unknown_name(words, at_start=self._opens(q)):
-            return None
-        start = words[0][0]
-        return Speaker(None, Span(start, p), self.a.original[start:p])
+    def _role_before(self, p: int, floor: int) -> Speaker | None:
+        return self.named_by(self.roles.before(p, floor))
+
+    def named_by(self, span: Span | None) -> Speaker | None:
+        """The speaker a role phrase names: no actor, the phrase as written as its role."""
+        return Speaker(None, span, self.a.original[span.start : span.end]) if span is not None else None
 
     def as_subject(self, m: Mention, floor: int) -> Speaker | None:
         """A mention right before the verb is its subject unless it sits in a prepositional phrase
@@ -205,7 +130,7 @@ class Speakers:
             # 'The authority's director, Jonas Keel, said': the name is the appositive itself, when
             # what comes before it is a short noun phrase opening the clause ("the director")
             head = WORD.findall(t[floor:k])
-            if (1 <= len(head) <= 6 and (head[0].lower() in _DETERMINERS or t[floor:k].split()[0].endswith(("'s", "’s")))
+            if (1 <= len(head) <= 6 and (head[0].lower() in DETERMINERS or t[floor:k].split()[0].endswith(("'s", "’s")))
                     and head[-1][:1].islower()):
                 return Speaker(inner.name, Span(inner.start, inner.end))
             return None
@@ -216,7 +141,7 @@ class Speakers:
             m = self.a.mention_ending_at(q)
             if m is not None:
                 return self.as_subject(m, floor)
-            role = self.role_subject(q, floor)  # 'An Israeli official, speaking on condition ..., said'
+            role = self._role_before(q, floor)  # 'An Israeli official, speaking on condition ..., said'
             if role is not None:
                 return role
             lo = max(floor, comma - _APPOSITIVE_CHARS)
@@ -225,21 +150,6 @@ class Speakers:
                     or any(c in without_abbreviations(t[k:comma]) for c in ".;:!?\"“”"):
                 return None
         return None
-
-    def _opens(self, q: int) -> bool:
-        """Nothing but a sentence end comes before ``q``: a capitalised word there may be no name."""
-        prev = self.a.skip_space_back(q, max(0, q - 200))
-        return prev == 0 or self.a.text[prev - 1] in ".!?…:;\n" or prev <= max(0, q - 200)
-
-    @staticmethod
-    def _unknown_name(words: list[tuple[int, str]], *, at_start: bool) -> bool:
-        """A name the tagger missed ('..., Hollande said', 'the White House said'): capitalised words
-        only (after an optional 'the'), no possessive, none a pronoun, quantifier, day or month; a
-        single word that opens the sentence is capitalised anyway ('Polls suggest'), so it is none."""
-        names = words[1:] if words[0][1].lower() == "the" else words
-        if not 0 < len(names) <= _MAX_NAME_WORDS or (at_start and len(words) == 1):
-            return False
-        return all(w[:1].isupper() and "'" not in w and "’" not in w and w.lower() not in _NOT_A_NAME for _, w in names)
 
     def subject_after(self, pos: int, limit: int) -> Speaker | None:
         """Inverted attribution: 'said Khamenei', 'said Iran's supreme leader, Ali Khamenei', 'said
@@ -255,44 +165,10 @@ class Speakers:
             if any(w in PREPOSITIONS or w in ("who", "which", "that") for w in words):
                 if not (words and words[-1] in ("of", "for") and len(words) >= 2 and words[-2] in ROLE_NOUNS):
                     break
-            if self.a.possessive_after(m) or self.modifies(m, limit):
+            if self.a.possessive_after(m) or self.roles.modifies(m, limit):
                 continue  # 'Iran's leader ...', 'a New Hampshire Republican': the head comes later
             return Speaker(m.name, Span(m.start, m.end))
-        return self.role_after(pos, limit)
-
-    def modifies(self, m: Mention, limit: int) -> bool:
-        """The mention is a modifier in a longer noun phrase: a word that is no preposition,
-        conjunction or adverb follows it ('Clinton ally ...', 'New Hampshire Republican')."""
-        nw = NEXT_WORD.match(self.a.text, m.end, limit)
-        if nw is None or nw.start(1) == m.end or self.a.text[m.end : nw.start(1)].strip():
-            return False
-        w = nw.group(1).lower()
-        return not (w in PREPOSITIONS or w in _CONJUNCTIONS or w in _NOT_IN_ROLE or w in ("and", "or")
-                    or w.endswith("ly") or w in _SKIP_BEFORE_CUE or w in DAYS)
-
-    def role_after(self, pos: int, limit: int) -> Speaker | None:
-        """'said a senior official', 'said one adviser to the campaign': a determiner, up to six
-        words and a role noun head (before a preposition, a comma or the end of the clause)."""
-        t = self.a.text
-        words = []
-        for m in WORD.finditer(t, pos, min(limit, pos + 120)):
-            if t[pos if not words else words[-1].end() : m.start()].strip():
-                break  # punctuation between words ends the phrase
-            words.append(m)
-            if len(words) > _MAX_ROLE_WORDS:
-                return None
-        lowered = [w.group().lower() for w in words]
-        if len(lowered) < 2 or lowered[0] not in _ROLE_DETERMINERS:
-            return None
-        end = next((i for i, w in enumerate(lowered) if i > 0 and (
-            w in _NOT_IN_ROLE or w in DAYS or (w in PREPOSITIONS and w not in _ROLE_PREPOSITIONS))), len(lowered))
-        cut = next((i for i in range(1, end) if lowered[i] in _ROLE_PREPOSITIONS), end)
-        while end > cut and lowered[end - 1] in _ROLE_PREPOSITIONS | _DETERMINERS:
-            end -= 1  # 'a spokesman for the' cut short by the limit
-        if cut < 2 or lowered[cut - 1] not in ROLE_HEADS:
-            return None
-        start, stop = words[0].start(), words[end - 1].end()
-        return Speaker(None, Span(start, stop), self.a.original[start:stop])
+        return self.named_by(self.roles.after(pos, limit))
 
     def main_subject(self, s: Sentence, before: int) -> Speaker | None:
         """The subject of the sentence's main clause, for a participial cue ('..., referring to'):

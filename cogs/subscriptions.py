@@ -31,10 +31,9 @@ STYLES = [app_commands.Choice(name="card: the briefing in an embed", value="card
 
 
 def pingable(interaction: discord.Interaction, role: discord.Role) -> int:
-    """The role's id when the bot may ping it; a clear refusal otherwise."""
-    if role.is_default():
-        raise InvalidInputError("@everyone and @here are never pinged; name a role to ping instead")
-    if not (role.mentionable or interaction.app_permissions.mention_everyone):
+    """The role's id when the bot may ping it; a clear refusal otherwise (@everyone, whose id is the
+    guild's, is refused by the subscription service)."""
+    if not role.is_default() and not (role.mentionable or interaction.app_permissions.mention_everyone):
         raise InvalidInputError(f"the bot may not ping @{role.name[:80]}: make the role mentionable (Server "
                                 "Settings > Roles) or give the bot 'Mention @everyone, @here and All Roles'")
     return role.id

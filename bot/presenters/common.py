@@ -37,6 +37,11 @@ def stamp(dt: datetime, style: str = "f") -> str:
     return f"<t:{int(utc(dt).timestamp())}:{style}>"
 
 
+def role_mention(role_id: int) -> str:
+    """``<@&id>``: shown as the role's name in Discord; it pings only where a reply allows it."""
+    return f"<@&{role_id}>"
+
+
 def outlet_link(article: ArticleLink, *, limit: int = 80) -> str:
     return link(truncate(one_line(article.outlet) or "source", limit), article.url)
 

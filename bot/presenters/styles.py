@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.presenters.common import outlet_link, statement_line
+from bot.presenters.common import outlet_link, role_mention, statement_line
 from bot.presenters.message import CONTENT_LIMIT, escape_truncate, join_with_more, link, one_line, pack_lines
 from bot.services.subscriptions import STYLES
 from bot.services.views import StoryBrief
@@ -18,7 +18,7 @@ _OUTLETS_CHARS = 300
 
 def ping(role_id: int | None) -> str:
     """The role mention that opens a message whose subscription pings a role."""
-    return f"<@&{role_id}> " if role_id else ""
+    return f"{role_mention(role_id)} " if role_id else ""
 
 
 def compact_line(story: StoryBrief) -> str:

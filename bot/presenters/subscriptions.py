@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.presenters.common import plural, stamp
+from bot.presenters.common import plural, role_mention, stamp
 from bot.presenters.message import (
     CONTENT_LIMIT,
     EMBED_TOTAL_LIMIT,
@@ -27,11 +27,6 @@ if TYPE_CHECKING:
 def channel_ref(channel_id: int) -> str:
     """A channel mention; channel 0 is the terminal console's own subscriptions."""
     return f"<#{channel_id}>" if channel_id else "the console"
-
-
-def role_ref(role_id: int) -> str:
-    """A role mention: shown as the role's name in Discord, never a ping (no reply here allows it)."""
-    return f"<@&{role_id}>"
 
 
 def _schedule(mode: str, time_of_day: str | None, timezone: str) -> str:
@@ -72,7 +67,7 @@ def _subscribed(sub: Subscription) -> Reply:
     if sub.style != "card":
         extra.append(f"{sub.style} style")
     if sub.mention_role_id:
-        extra.append(f"pinging {role_ref(sub.mention_role_id)} on each new story")
+        extra.append(f"pinging {role_mention(sub.mention_role_id)} on each new story")
     more = f" ({'; '.join(extra)})" if extra else ""
     return Reply(content=f"{channel_ref(sub.channel_id)} now follows **{topic}**: {_schedule(sub.mode, sub.time_of_day, sub.timezone)}"
                          f"{more}. Subscription {sub.id}.", ephemeral=True)
@@ -108,7 +103,7 @@ def _line(r: SubscriptionView) -> str:
     if r.style != "card":
         parts.append(f"{r.style} style")
     if r.mention_role_id:
-        parts.append(f"pings {role_ref(r.mention_role_id)}")
+        parts.append(f"pings {role_mention(r.mention_role_id)}")
     parts.append(f"{r.delivered_24h} in 24 h, {r.delivered_7d} in 7 days")
     if r.last_delivered_at:
         parts.append(f"last {stamp(r.last_delivered_at, 'R')}")

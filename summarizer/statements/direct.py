@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from summarizer.statements.article import Article, without_abbreviations
+from summarizer.statements.article import QUOTE_MARKS, Article, without_abbreviations
 from summarizer.statements.cues import NAMING, PARTICIPLE
 from summarizer.statements.speakers import NOBODY, Speaker, Speakers
 from summarizer.types import Sentence, Span, Statement
@@ -20,7 +20,6 @@ _CONTENT_TRAIL = " \t\r\n,;:—–-"
 _APPOSITIVE_GAP = 24  # words between a quote and its cue when an appositive sits there ('X, a ..., said')
 _MAX_TAIL = 250  # characters after an attribution ('..., Trump told supporters in Syracuse, while ...')
 _BARE_END = " \t\r\n.!?…"
-_QUOTE_MARKS = '"“”«»„'
 
 
 
@@ -68,8 +67,8 @@ class DirectQuotes:
             if not turn:
                 continue
             end, speaker = turn[-1]
-            tail = self.a.text[end : before.end].lstrip(_QUOTE_MARKS + ".,!?…")
-            if len(tail) > _MAX_TAIL or any(ch in tail for ch in _QUOTE_MARKS) or self.a.cues_in(end, before.end)[1:]:
+            tail = self.a.text[end : before.end].lstrip(QUOTE_MARKS + ".,!?…")
+            if len(tail) > _MAX_TAIL or any(ch in tail for ch in QUOTE_MARKS) or self.a.cues_in(end, before.end)[1:]:
                 continue  # the previous sentence goes on after its attribution, maybe with another speaker
             a, b = content
             st = Statement(speaker.name, speaker.span, None, self.a.original[a:b], Span(a, b), "direct", speaker.role)

@@ -63,9 +63,19 @@ class DeliveryError(BriefbotError):
 class ChannelGoneError(DeliveryError):
     """The channel (or thread) was deleted, or the bot can no longer see it."""
 
+    reason = "the channel was deleted"
+
 
 class MissingAccessError(DeliveryError):
     """The bot lost a permission it needs in the channel."""
+
+    reason = "Briefbot lost a permission there"
+
+
+class ForumTagRequiredError(MissingAccessError):
+    """The forum requires a tag on each post and none of its tags names the subscription's topic."""
+
+    reason = "the forum requires a tag on each post and none of its tags names the topic"
 
 
 class TransientDeliveryError(DeliveryError):

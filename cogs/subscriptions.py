@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.delivery.forum import matching_tag
 from bot.delivery.preview import next_post, preview_reply, send_test
 from bot.discord.errors import require_manager
 from bot.discord.render import send_reply
@@ -39,13 +40,44 @@ def pingable(interaction: discord.Interaction, role: discord.Role) -> int:
     return role.id
 
 
+class PostChannel(app_commands.Transformer):
+    """A text, announcement or forum channel. Media channels (forum-like, type 16) are left out:
+    their posts need an image or a video, and a briefing has neither."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news, discord.ChannelType.forum]
+
+    async def transform(self, interaction: discord.Interaction,
+                        value: object) -> discord.TextChannel | discord.ForumChannel:
+        channel = value.resolve() if isinstance(value, app_commands.AppCommandChannel) else value
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
+            raise InvalidInputError("Briefbot can't see that channel: check its permissions there")
+        return channel
+
+
+def postable(channel: discord.TextChannel | discord.ForumChannel, topic: str) -> int:
+    """The channel's id; a forum that requires a tag on each post must have one that names the
+    topic (posts carry that tag)."""
+    if isinstance(channel, discord.ForumChannel) and channel.flags.require_tag and \
+            matching_tag(topic, [t.name for t in channel.available_tags]) is None:
+        raise InvalidInputError(f"#{channel.name[:80]} requires a tag on each post and none of its tags names "
+                                f"'{topic[:80]}': add a tag for the topic to the forum, or subscribe with a topic "
+                                "that one of its tags names")
+    return channel.id
+
+
 class SubscriptionsCog(commands.Cog):
     def __init__(self, bot: Briefbot) -> None:
         self.bot = bot
         self.app = bot.app
 
     @app_commands.command(name="subscribe", description="Post stories on a topic to a channel")
-    @app_commands.describe(topic="A few words, e.g. Iran Israel tensions", channel="Where to post (default: here)",
+    @app_commands.describe(topic="A few words, e.g. Iran Israel tensions", channel="Where to post: a text or forum channel (default: here)",
                            mode="Each story as it arrives, or a digest", keywords="Comma-separated; +word requires, "
                            "-word excludes", min_sources="Wait until this many outlets report a story",
                            time="Daily digest time, HH:MM (default 08:00)", timezone="e.g. Europe/Berlin (default UTC)",
@@ -56,7 +88,8 @@ class SubscriptionsCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
     async def subscribe(self, interaction: discord.Interaction, topic: app_commands.Range[str, 1, 200],
-                        channel: discord.TextChannel | None = None, mode: str | None = None,
+                        channel: app_commands.Transform[discord.TextChannel | discord.ForumChannel, PostChannel]
+                        | None = None, mode: str | None = None,
                         keywords: app_commands.Range[str, 1, 500] | None = None,
                         min_sources: app_commands.Range[int, 1, 20] | None = None,
                         time: app_commands.Range[str, 4, 5] | None = None,
@@ -68,7 +101,7 @@ class SubscriptionsCog(commands.Cog):
         await interaction.response.defer(thinking=True, ephemeral=True)  # the preview matches stories
         if channel is None and not isinstance(interaction.channel, discord.TextChannel):
             raise InvalidInputError("run /subscribe in a text channel, or name one with the channel option")
-        target = channel.id if channel is not None else interaction.channel_id
+        target = postable(channel, topic) if channel is not None else interaction.channel_id
         sub = await self.app.subscriptions.subscribe(
             interaction.guild_id or 0, target or 0, topic, mode=mode, keywords=keywords, min_sources=min_sources,
             time_of_day=time, timezone=timezone, cap_per_hour=cap, style=style, mention_role_id=role_id,

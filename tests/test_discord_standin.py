@@ -554,6 +554,40 @@ def test_second_thread_on_a_message_is_160004(env: Env) -> None:
     env.assert_clean()  # 160004 is Discord's answer, not a client violation
 
 
+def test_forum_post_is_a_thread_whose_starter_message_has_its_id(env: Env) -> None:
+    d = env.d
+    fid = d.add_channel(env.guild, "news-forum", type=15, tags=["Iran", "Sports"], require_tag=True)
+
+    async def post() -> Any:
+        forum = await env.client.fetch_channel(fid)
+        assert isinstance(forum, discord.ForumChannel) and forum.flags.require_tag
+        tag = next(t for t in forum.available_tags if t.name == "Iran")
+        made = await forum.create_thread(name="Talks resume", content="the briefing", applied_tags=[tag])
+        await made.thread.send("an update inside the post")
+        return made, tag
+
+    made, tag = env.run(post())
+    assert made.thread.id == made.message.id  # Discord gives the starter message the post's id
+    (stored,) = d.threads(fid)
+    assert stored["name"] == "Talks resume" and stored["applied_tags"] == [str(tag.id)]
+    assert [m["content"] for m in d.messages(made.thread.id)] == ["the briefing", "an update inside the post"]
+    assert d.message(made.message.id)["channel_id"] == str(made.thread.id)
+    env.assert_clean()
+
+    async def untagged() -> None:
+        forum = await env.client.fetch_channel(fid)
+        await forum.create_thread(name="No tag", content="x")
+
+    with pytest.raises(discord.HTTPException) as refused:  # REQUIRE_TAG: Discord's refusal, not a violation
+        env.run(untagged())
+    assert refused.value.code == 40067 and len(d.threads(fid)) == 1
+    env.assert_clean()
+    with pytest.raises(discord.HTTPException) as direct:  # a forum holds posts, not messages
+        env.run(env.client.get_partial_messageable(fid, guild_id=env.guild).send("straight into the forum"))
+    assert direct.value.code == 50008
+    assert any("non-text channel type 15" in v for v in d.take_violations())
+
+
 def test_history_pages_newest_first_with_threads_embeds_components(env: Env) -> None:
     d = env.d
     cid, channel = _fresh_channel(env, "history")

@@ -46,7 +46,11 @@ MAX_ATTEMPTS = 12  # about half a day of backoff: then the row is marked failed 
 class Sender(Protocol):
     """What delivery needs from Discord (bot/discord/sender.py; fakes in tests)."""
 
-    async def post(self, channel_id: int, reply: Reply, *, nonce: str) -> int: ...
+    async def post(self, channel_id: int, reply: Reply, *, nonce: str, title: str = "Briefbot",
+                   topic: str | None = None) -> int:
+        """The message's id. In a forum channel the reply starts a post named ``title``, tagged
+        with the forum's tag for ``topic``; the post is its own thread, with the message's id."""
+        ...
 
     async def find(self, channel_id: int, ref: str) -> int | None: ...
 
@@ -154,9 +158,10 @@ class Deliverer:
                 d.status = "dropped"
                 await d.save(update_fields=["status"])
                 return
-            style, role_id = await _look(d)
-            reply = present_delivery(story, reason=d.reason, ref=ref, style=style, role_id=role_id)
-            message_id = await self._sender.post(d.channel_id, reply, nonce=f"b{d.id}")
+            look = await _look(d)
+            reply = present_delivery(story, reason=d.reason, ref=ref, style=look.style, role_id=look.role_id)
+            message_id = await self._sender.post(d.channel_id, reply, nonce=f"b{d.id}", title=story.title,
+                                                 topic=look.topic)
         d.message_id = message_id
         d.status = "sent"
         d.sent_at = self._clock()
@@ -239,13 +244,14 @@ class Deliverer:
             if not stories:
                 await Delivery.filter(id__in=[d.id for d in items]).update(status="dropped")
                 return
+        title = f"{sub.topic}: {len(items)} stories" if len(items) > 1 else (stories[0].title if stories else sub.topic)
+        if message_id is None:
             reply = present_digest(sub.topic, stories, ref=ref, hourly=sub.mode != "daily", style=sub.style,
                                    role_id=sub.mention_role_id)
-            message_id = await self._sender.post(sub.channel_id, reply, nonce=key[:25])
+            message_id = await self._sender.post(sub.channel_id, reply, nonce=key[:25], title=title, topic=sub.topic)
         await Delivery.filter(id__in=[d.id for d in items]).update(status="sent", message_id=message_id,
                                                                     sent_at=self._clock(), last_error=None)
         first = await Delivery.get(id=items[0].id)
-        title = f"{sub.topic}: {len(items)} stories" if len(items) > 1 else (stories[0].title if stories else sub.topic)
         await self._thread_or_later(first, title)
 
     # ------------------------------------------------------------------ updates
@@ -282,10 +288,10 @@ class Deliverer:
             await u.save(update_fields=["status"])
             return
         if d.digest_key is None:  # a briefing of its own: refresh its sources count and links in place
-            style, role_id = await _look(d)  # an edit pings nobody, the role's mention stays as posted
+            look = await _look(d)  # an edit pings nobody, the role's mention stays as posted
             await self._sender.edit(d.channel_id, d.message_id,  # type: ignore[arg-type]
-                                    present_delivery(story, reason=d.reason, ref=marker("b", d.id), style=style,
-                                                     role_id=role_id))
+                                    present_delivery(story, reason=d.reason, ref=marker("b", d.id), style=look.style,
+                                                     role_id=look.role_id))
         if d.thread_id is None:
             await self._thread(d, story.title)
         assert d.thread_id is not None
@@ -317,9 +323,9 @@ class Deliverer:
                       error)
         await d.save(update_fields=["status", "last_error", "next_attempt_at"])
 
-    async def _pause_channel(self, guild_id: int, channel_id: int, exc: DeliveryError) -> None:
+    async def _pause_channel(self, guild_id: int, channel_id: int, exc: ChannelGoneError | MissingAccessError) -> None:
         now = self._clock()
-        why = "the channel was deleted" if isinstance(exc, ChannelGoneError) else "Briefbot lost a permission there"
+        why = exc.reason
         subs = await Subscription.filter(channel_id=channel_id, paused_at__isnull=True)
         if not subs:
             return
@@ -350,7 +356,8 @@ class Deliverer:
         try:
             message_id = await self._sender.find(channel, ref) if n.attempts > 1 else None
             if message_id is None:
-                message_id = await self._sender.post(channel, present_notice(n.text, ref=ref), nonce=f"n{n.id}")
+                message_id = await self._sender.post(channel, present_notice(n.text, ref=ref), nonce=f"n{n.id}",
+                                                     title="Briefbot notice")
         except (ChannelGoneError, MissingAccessError) as exc:
             if n.channel_id is not None:  # try the guild's system channel instead
                 n.channel_id, n.status = None, "pending"
@@ -368,8 +375,15 @@ class Deliverer:
         return True
 
 
-async def _look(d: Delivery) -> tuple[str, int | None]:
-    """The style and role ping of the delivery's subscription (a card without a ping when the
-    subscription is gone)."""
+@dataclass(frozen=True, slots=True)
+class _Look:
+    style: str = "card"
+    role_id: int | None = None
+    topic: str | None = None  # picks a forum's tag
+
+
+async def _look(d: Delivery) -> _Look:
+    """How the delivery's subscription posts: its style, role ping and topic (a card without a
+    ping when the subscription is gone)."""
     sub = await Subscription.get_or_none(id=d.subscription_id) if d.subscription_id else None
-    return (sub.style, sub.mention_role_id) if sub is not None else ("card", None)
+    return _Look(sub.style, sub.mention_role_id, sub.topic) if sub is not None else _Look()

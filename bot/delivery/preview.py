@@ -82,5 +82,6 @@ async def send_test(sender: Sender, briefs: BriefService, subs: SubscriptionServ
     retried call post once."""
     sub = await subs.find(guild_id, ref)
     post = await next_post(briefs, guild_id, sub)
-    message_id = await sender.post(sub.channel_id, post_reply(post, test=True, ref=f"test {sub.id}"), nonce=nonce)
+    message_id = await sender.post(sub.channel_id, post_reply(post, test=True, ref=f"test {sub.id}"), nonce=nonce,
+                                   title=f"Test post: {post.story.title}", topic=sub.topic)
     return TestSent(sub, message_id, post.sample)

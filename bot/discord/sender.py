@@ -1,5 +1,9 @@
 """Delivery's Sender on discord.py: posts, finds, edits and threads, with Discord's errors mapped
-to the core's (gone, no access, try later)."""
+to the core's (gone, no access, try later).
+
+A forum channel takes posts, not messages: a post there is a forum post (a thread) whose starter
+message is the reply, named ``title`` and tagged with the forum's tag for ``topic``. Its starter
+message has the post's id, so the post is its own thread: Updates and answers go inside it."""
 
 from __future__ import annotations
 
@@ -11,18 +15,27 @@ from typing import TypeVar
 import aiohttp
 import discord
 
+from bot.delivery.forum import matching_tag
 from bot.discord.render import edit_kwargs, message_kwargs
-from bot.errors import ChannelGoneError, DeliveryError, MissingAccessError, TransientDeliveryError
-from bot.presenters.delivery import ref_pattern
+from bot.errors import (
+    ChannelGoneError,
+    DeliveryError,
+    ForumTagRequiredError,
+    MissingAccessError,
+    TransientDeliveryError,
+)
+from bot.presenters.delivery import ref_pattern, thread_name
 from bot.presenters.message import Reply
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 THREAD_EXISTS = 160004
+TAG_REQUIRED = 40067
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_GUILD = 10004
 HISTORY_LIMIT = 50
+FORUM_POSTS_SCANNED = 10  # a post lost in a crash is among the forum's newest posts of ours
 
 
 class Pace:
@@ -54,39 +67,90 @@ class DiscordSender:
             await self._pace.wait()
         return await _mapped(call)
 
-    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+    async def _resolve(self, channel_id: int) -> object:
         channel = self._client.get_channel(channel_id)
         if channel is None:
             channel = await _mapped(lambda: self._client.fetch_channel(channel_id))
+        return channel
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = await self._resolve(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             raise ChannelGoneError(f"channel {channel_id} is not a text channel")
         return channel
 
-    async def post(self, channel_id: int, reply: Reply, *, nonce: str) -> int:
-        channel = await self._channel(channel_id)
+    async def post(self, channel_id: int, reply: Reply, *, nonce: str, title: str = "Briefbot",
+                   topic: str | None = None) -> int:
+        channel = await self._resolve(channel_id)
         kwargs = message_kwargs(reply)
+        if isinstance(channel, discord.ForumChannel):
+            tags = _tags(channel, topic)
+            made = await self._paced(lambda: channel.create_thread(
+                name=thread_name(title), auto_archive_duration=1440, applied_tags=tags, **kwargs))
+            await self._drop_twins(channel, made.thread, _texts(made.message))
+            return made.message.id  # the post's id too
+        if not isinstance(channel, discord.abc.Messageable):
+            raise ChannelGoneError(f"channel {channel_id} is not a text channel")
         message = await self._paced(lambda: channel.send(**kwargs, nonce=nonce))
         return message.id
 
     async def find(self, channel_id: int, ref: str) -> int | None:
-        """A recent message of ours in the channel that carries ``ref`` (posted before a crash)."""
-        channel = await self._channel(channel_id)
+        """A recent message of ours in the channel that carries ``ref`` (posted before a crash); in
+        a forum, the starter message of one of our newest posts."""
+        channel = await self._resolve(channel_id)
         me = self._client.user
         pattern = ref_pattern(ref)
 
+        def carries(message: discord.Message) -> bool:
+            return (me is None or message.author.id == me.id) and any(pattern.search(t) for t in _texts(message))
+
+        if isinstance(channel, discord.ForumChannel):
+            posts = sorted((t for t in channel.threads if me is None or t.owner_id == me.id),
+                           key=lambda t: t.id, reverse=True)[:FORUM_POSTS_SCANNED]
+            for post in posts:
+                try:
+                    starter = await self._paced(lambda post=post: post.fetch_message(post.id))
+                except DeliveryError:  # deleted by a moderator, or the post is gone
+                    continue
+                if carries(starter):
+                    return starter.id
+            return None
+        if not isinstance(channel, discord.abc.Messageable):
+            raise ChannelGoneError(f"channel {channel_id} is not a text channel")
+
         async def scan() -> int | None:
             async for message in channel.history(limit=HISTORY_LIMIT):
-                if me is not None and message.author.id != me.id:
-                    continue
-                texts = [message.content or ""] + [e.footer.text or "" for e in message.embeds if e.footer]
-                if any(pattern.search(t) for t in texts):
+                if carries(message):
                     return message.id
             return None
 
         return await self._paced(scan)
 
+    async def _drop_twins(self, forum: discord.ForumChannel, kept: discord.Thread, texts: list[str]) -> None:
+        """Deletes the twins of a new forum post. discord.py retries a request that Discord answered
+        with a 5xx, and the forum endpoint takes no nonce (unlike messages), so a post Discord had
+        made before failing would stay beside its retry: a twin is another post of ours with the same
+        name whose starter message says the same. Without Manage Threads the twin stays (logged)."""
+        me = self._client.user
+        twins = [t for t in forum.threads if t.id != kept.id and t.name == kept.name
+                 and (me is None or t.owner_id == me.id)]
+        for twin in twins[:FORUM_POSTS_SCANNED]:
+            try:
+                starter = await self._paced(lambda twin=twin: twin.fetch_message(twin.id))
+                if _texts(starter) == texts:
+                    await self._paced(twin.delete)
+                    log.warning("deleted forum post %s in %s: a twin of %s (a retried request)", twin.id, forum.id,
+                                kept.id)
+            except DeliveryError as exc:
+                log.warning("forum post %s may be a twin of %s, left as it is: %s", twin.id, kept.id, exc)
+
+    async def _holder(self, channel_id: int, message_id: int) -> discord.abc.Messageable:
+        """The channel that holds the message: a forum post's starter message is in the post."""
+        channel = await self._resolve(channel_id)
+        return await self._channel(message_id if isinstance(channel, discord.ForumChannel) else channel_id)
+
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> None:
-        channel = await self._channel(channel_id)
+        channel = await self._holder(channel_id, message_id)
         partial = channel.get_partial_message(message_id)  # type: ignore[attr-defined]
         kwargs = edit_kwargs(reply)
         if not reply.files:
@@ -94,6 +158,9 @@ class DiscordSender:
         await self._paced(lambda: partial.edit(**kwargs))
 
     async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
+        channel = await self._resolve(channel_id)
+        if isinstance(channel, discord.ForumChannel):
+            return message_id  # a forum post is its own thread, with its starter message's id
         channel = await self._channel(channel_id)
         partial = channel.get_partial_message(message_id)  # type: ignore[attr-defined]
         try:
@@ -113,6 +180,24 @@ class _ThreadExists(DeliveryError):
     pass
 
 
+def _texts(message: discord.Message) -> list[str]:
+    """What identifies a message of ours: its content and embed footers (where the ref is)."""
+    return [message.content or ""] + [e.footer.text or "" for e in message.embeds if e.footer]
+
+
+def _tags(forum: discord.ForumChannel, topic: str | None) -> list[discord.ForumTag]:
+    """The forum's tag for the topic, if it has one; a forum that requires a tag and has none for
+    the topic refuses the post, which pauses the subscription with that reason."""
+    tags = list(forum.available_tags)
+    i = matching_tag(topic, [t.name for t in tags]) if topic else None
+    if i is not None:
+        return [tags[i]]
+    if forum.flags.require_tag:
+        raise ForumTagRequiredError(f"forum {forum.id} requires a tag; none of "
+                                    f"{[t.name for t in tags][:25]} names {topic!r}")
+    return []
+
+
 async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
@@ -127,6 +212,8 @@ async def _mapped(call: Callable[[], Awaitable[T]]) -> T:
     except discord.HTTPException as exc:
         if exc.code == THREAD_EXISTS:
             raise _ThreadExists(str(exc)) from exc
+        if exc.code == TAG_REQUIRED:  # the forum's tags changed since the post was checked
+            raise ForumTagRequiredError(f"{exc.text} ({exc.code})") from exc
         if exc.status == 429:
             raise TransientDeliveryError("rate limited") from exc
         raise DeliveryError(f"Discord refused it ({exc.status} {exc.code}: {exc.text})") from exc

@@ -13,7 +13,7 @@ import pytest
 
 from bot.delivery.deliverer import Deliverer
 from bot.delivery.router import Router
-from bot.errors import ChannelGoneError, MissingAccessError, TransientDeliveryError
+from bot.errors import ChannelGoneError, ForumTagRequiredError, MissingAccessError, TransientDeliveryError
 from bot.language import Language, build_language
 from bot.presenters.delivery import ref_pattern
 from bot.presenters.message import Reply
@@ -51,6 +51,8 @@ class Posted:
     reply: Reply
     nonce: str
     id: int
+    title: str = "Briefbot"  # the post's name where the channel is a forum
+    topic: str | None = None
 
     @property
     def text(self) -> str:
@@ -67,6 +69,7 @@ class FakeSender:
     threads: dict[int, str] = field(default_factory=dict)
     gone: set[int] = field(default_factory=set)
     forbidden: set[int] = field(default_factory=set)
+    tag_required: set[int] = field(default_factory=set)  # forums that need a tag none names the topic
     lose_next_response: int = 0  # posts that happen but whose response is lost
     fail_next: int = 0  # posts that fail with a 5xx before anything happens
     next_id: int = 5000
@@ -76,14 +79,18 @@ class FakeSender:
             raise ChannelGoneError("not found (10003: Unknown Channel)")
         if channel in self.forbidden:
             raise MissingAccessError("forbidden (50013: Missing Permissions)")
+        if channel in self.tag_required:
+            raise ForumTagRequiredError("A tag is required to create a forum post in this channel (40067)")
 
-    async def post(self, channel_id: int, reply: Reply, *, nonce: str) -> int:
+    async def post(self, channel_id: int, reply: Reply, *, nonce: str, title: str = "Briefbot",
+                   topic: str | None = None) -> int:
         self._check(channel_id)
+        assert title.strip()
         if self.fail_next:
             self.fail_next -= 1
             raise TransientDeliveryError("Discord error 503")
         self.next_id += 1
-        self.posted.append(Posted(channel_id, reply, nonce, self.next_id))
+        self.posted.append(Posted(channel_id, reply, nonce, self.next_id, title, topic))
         if self.lose_next_response:
             self.lose_next_response -= 1
             raise TransientDeliveryError("connection problem: response lost")
@@ -159,6 +166,7 @@ async def test_a_story_is_delivered_once_with_a_thread_and_updated_in_place(rig:
     posts = rig.sender.top_level(CH)
     assert len(posts) == 1 and "Khamenei" in posts[0].text and posts[0].reply.content.startswith("New story")
     assert "topic Iran supreme leader" in posts[0].reply.content  # why it was posted
+    assert (posts[0].title, posts[0].topic) == (KH.a.title, "Iran supreme leader")  # a forum post's name and tag
     assert posts[0].id in rig.sender.threads
     await rig.cycle()
     assert len(rig.sender.top_level(CH)) == 1  # nothing twice
@@ -221,6 +229,7 @@ async def test_daily_digest_goes_out_at_its_local_time_once(rig: Rig) -> None:
     await rig.deliverer.run_once()
     posts = rig.sender.top_level(CH)
     assert len(posts) == 1 and len(posts[0].reply.embeds) == 2 and posts[0].reply.content.startswith("Today on")
+    assert posts[0].title == "Iran supreme leader: 2 stories"
     assert posts[0].id in rig.sender.threads
 
 
@@ -303,6 +312,17 @@ async def test_a_lost_permission_pauses_too(rig: Rig) -> None:
     sub = await Subscription.get(channel_id=CH)
     assert sub.paused_at is not None and "permission" in (sub.paused_reason or "")
     assert await Notice.filter(status="sent").count() == 1
+
+
+async def test_a_forum_that_needs_a_tag_for_the_topic_pauses_with_that_reason(rig: Rig) -> None:
+    await rig.subs.subscribe(G1, CH, "Iran supreme leader")
+    rig.sender.tag_required.add(CH)  # a moderator made tags required after the subscription
+    await _store(KH.a, G1)
+    await rig.cycle()
+    sub = await Subscription.get(channel_id=CH)
+    assert sub.paused_at is not None and "requires a tag" in (sub.paused_reason or "")
+    (notice,) = [p for p in rig.sender.posted if "paused" in p.text]
+    assert "requires a tag on each post" in notice.text and notice.title == "Briefbot notice"
 
 
 async def test_other_guilds_get_nothing_from_a_guilds_sources(rig: Rig) -> None:

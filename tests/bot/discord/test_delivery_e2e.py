@@ -4,6 +4,7 @@ the thread (no second top-level post); a question in the thread is answered from
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -201,3 +202,58 @@ def test_a_role_ping_reaches_that_role_only_in_the_chosen_style(rig: Rig) -> Non
     listed = final(d.invoke(rig.guild, rig.news, rig.admin, "subscriptions"))
     assert "compact style" in text_of(listed) and f"pings <@&{role}>" in text_of(listed)
     no_violations(d)
+
+
+def test_a_forum_gets_one_post_per_story_tagged_for_the_topic_with_updates_inside(tmp_path: Path) -> None:
+    with running(tmp_path) as r:
+        d = r.d
+        strict = d.add_channel(r.guild, "strict-forum", type=15, tags=["Sports"], require_tag=True)
+        forum = d.add_channel(r.guild, "stories", type=15, tags=["Sports", "Iran", "Iran talks"])
+        refused = final(d.invoke(r.guild, r.news, r.admin, "subscribe",
+                                 {"topic": "Iran supreme leader", "channel": strict}))
+        assert refused["flags"] & 64 and "requires a tag on each post" in refused["content"]
+        ok = final(d.invoke(r.guild, r.news, r.admin, "subscribe", {"topic": "Iran supreme leader", "channel": forum}))
+        assert "now follows" in ok["content"] and f"<#{forum}>" in ok["content"]
+        # the first post is made but its response lost (a 500): discord.py retries it, and the
+        # forum endpoint takes no nonce, so the bot must remove the twin itself
+        fault = d.inject("POST /channels/{channel_id}/threads", status=500, after_effect=True)
+        final(d.invoke(r.guild, r.news, r.admin, "source", {"url": r.feeds["wire"]}, subcommand="add"))
+        r.bot.wait_log("a twin of", timeout=120)
+        assert fault.remaining == 0
+        (post,) = d.threads(forum)
+        iran = next(t["id"] for t in d.channel(forum)["available_tags"] if t["name"] == "Iran")
+        assert post["applied_tags"] == [iran] and "Khamenei" in post["name"] and len(post["name"]) <= 100
+        starter = d.messages(int(post["id"]))[0]
+        assert starter["id"] == post["id"] and starter["content"].startswith("New story")  # the briefing
+        assert "Khamenei" in text_of(starter)
+
+        final(d.invoke(r.guild, r.news, r.admin, "source", {"url": r.feeds["gulf"]}, subcommand="add"))
+        update = d.wait_for(lambda d: [m for m in d.messages(int(post["id"])) if "Update" in (m.get("content") or "")],
+                            timeout=120, what="an Update inside the post")
+        assert len(update) == 1 and "Gulf Daily" in update[0]["content"]
+        assert "Gulf Daily" in text_of(d.message(int(post["id"])))  # the starter message, edited in place
+        assert len(d.threads(forum)) == 1  # one post per story
+
+        d.post_user_message(int(post["id"]), r.reader, "What did Khamenei say about earlier deals with Washington?",
+                            mention_bot=True)
+        answer = d.wait_for(lambda d: [m for m in d.messages(int(post["id"])) if "[1]" in (m.get("content") or "")
+                                       and m["author"]["id"] == str(d.bot_user_id)], timeout=60, what="an answer")
+        assert len(answer) == 1
+        test = final(d.invoke(r.guild, r.news, r.admin, "subscriptions", {"test": "Iran supreme leader"}))
+        assert "Posted a test" in test["content"]
+        posts = d.wait_for(lambda d: d.threads(forum)[1:] and d.threads(forum), timeout=30, what="the test post")
+        assert posts[-1]["name"].startswith("Test post: ") and posts[-1]["applied_tags"] == [iran]
+        assert d.top_level_messages(r.news) == [m for m in d.top_level_messages(r.news) if m["flags"] & 64]
+
+        # a post made while the bot lost the connection (as if it crashed before recording it): the
+        # retry finds the post by its ref instead of posting again; no tag names this topic
+        final(d.invoke(r.guild, r.news, r.admin, "subscribe", {"topic": "Turkey earthquake", "channel": forum}))
+        lost = d.inject("POST /channels/{channel_id}/threads", status=0, after_effect=True)
+        final(d.invoke(r.guild, r.news, r.admin, "source", {"url": r.feeds["quake"]}, subcommand="add"))
+        d.wait_for(lambda d: lost.hits == 1, timeout=120, what="the post whose response is lost")
+        sent = r"; [1-9]\d* briefings"
+        r.bot.wait_log(sent, timeout=120, count=len(re.findall(sent, r.bot.log)) + 1)  # the retry
+        others = [t for t in d.threads(forum) if t["id"] != post["id"] and not t["name"].startswith("Test post")]
+        assert len(others) == 1 and others[0]["name"] == QUAKE.a.title[:100] and others[0]["applied_tags"] == []
+        assert r.bot.log.count("a twin of") == 1  # found, not posted again and then removed as a twin
+        no_violations(d)

@@ -23,12 +23,16 @@ from aiohttp import web
 from . import validate as v
 from .records import Fault, Interaction, RecordedRequest, UploadedFile
 from .state import (
+    CHANNEL_FLAG_REQUIRE_TAG,
     CREATE_PRIVATE_THREADS,
     CREATE_PUBLIC_THREADS,
     FLAG_EPHEMERAL,
     FLAG_HAS_THREAD,
     FLAG_LOADING,
+    MANAGE_CHANNELS,
     MANAGE_MESSAGES,
+    MANAGE_THREADS,
+    MAX_APPLIED_TAGS,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
@@ -454,7 +458,7 @@ class HttpApi:
 
     def create_message(self, rec: RecordedRequest, ch: Channel, body: dict[str, Any], *, type: int = 0,
                        webhook_id: int | None = None, interaction_metadata: dict[str, Any] | None = None,
-                       extra_flags: int = 0) -> dict[str, Any]:
+                       extra_flags: int = 0, message_id: int | None = None) -> dict[str, Any]:
         if not self._has_visible_content(body, rec) and not extra_flags & FLAG_LOADING:
             raise ApiError(400, 50006, "Cannot send an empty message", violation="empty message (no content, "
                            "embeds, files, components, stickers or poll)")
@@ -475,7 +479,7 @@ class HttpApi:
             components=body.get("components"), attachments=attachments, flags=flags, tts=bool(body.get("tts")),
             type=19 if ref and type == 0 else type, nonce=body.get("nonce"),
             allowed_mentions=body.get("allowed_mentions"), message_reference=ref, webhook_id=webhook_id,
-            interaction_metadata=interaction_metadata,
+            interaction_metadata=interaction_metadata, message_id=message_id,
         )
         if body.get("poll"):
             msg["poll"] = body["poll"]
@@ -854,6 +858,7 @@ class HttpApi:
 
     def delete_channel(self, rec: RecordedRequest) -> tuple[int, Any]:
         ch = self._channel(rec)
+        self._require(ch, VIEW_CHANNEL | (MANAGE_THREADS if ch.is_thread else MANAGE_CHANNELS))
         data = self.owner._delete_channel_locked(ch)
         return 200, data
 
@@ -995,19 +1000,8 @@ class HttpApi:
     def thread_without_message(self, rec: RecordedRequest) -> tuple[int, Any]:
         ch = self._channel(rec)
         body = rec.json if isinstance(rec.json, dict) else {}
-        if ch.type == 15:  # forum: the thread starts with a message whose id is the thread's
-            starter = body.get("message")
-            if not isinstance(starter, dict):
-                raise ApiError(400, 50035, "Invalid Form Body", errors={"message": {"_errors": [
-                    {"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}},
-                    violation="forum thread without a message")
-            self._require(ch, VIEW_CHANNEL | SEND_MESSAGES)
-            th = self._new_thread(ch, body, thread_type=11)
-            out = self._thread_created(th)
-            msg = self.create_message(rec, th, starter)
-            # the starter message shares the thread's id on Discord; keep ours addressable both ways
-            out["message"] = self.world.view(msg)
-            return 201, out
+        if ch.type == 15:
+            return 201, self._forum_post(ch, rec, body)
         if ch.type not in (0, 5):
             raise ApiError(400, 50024, "Cannot execute action on this channel type",
                            violation=f"thread in channel type {ch.type}")
@@ -1015,6 +1009,32 @@ class HttpApi:
         self._require(ch, VIEW_CHANNEL | (CREATE_PRIVATE_THREADS if thread_type == 12 else CREATE_PUBLIC_THREADS))
         th = self._new_thread(ch, body, thread_type=thread_type)
         return 201, self._thread_created(th)
+
+    def _forum_post(self, forum: Channel, rec: RecordedRequest, body: dict[str, Any]) -> dict[str, Any]:
+        """A forum post: a thread whose starter message has the thread's id (as on Discord, so the
+        post is addressable as a message and as a channel), with tags from the forum's own."""
+        starter = body.get("message")
+        if not isinstance(starter, dict):
+            raise ApiError(400, 50035, "Invalid Form Body", errors={"message": {"_errors": [
+                {"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}},
+                violation="forum thread without a message")
+        self._require(forum, VIEW_CHANNEL | SEND_MESSAGES)
+        tags = [str(t) for t in body.get("applied_tags") or []]
+        known = {t["id"] for t in forum.available_tags}
+        if len(tags) > MAX_APPLIED_TAGS or not set(tags) <= known:
+            raise ApiError(400, 50035, "Invalid Form Body", errors={"applied_tags": {"_errors": [
+                {"code": "INVALID_TAG", "message": "Invalid tag"}]}},
+                violation=f"forum tags {tags} not among the forum's {sorted(known)} (or more than 5)")
+        if not tags and forum.flags & CHANNEL_FLAG_REQUIRE_TAG:
+            raise ApiError(400, 40067, "A tag is required to create a forum post in this channel")
+        if not self._has_visible_content(starter, rec):
+            raise ApiError(400, 50006, "Cannot send an empty message", violation="empty forum starter message")
+        th = self._new_thread(forum, body, thread_type=11)
+        th.applied_tags = tags
+        out = self._thread_created(th)
+        msg = self.create_message(rec, th, starter, message_id=th.id)
+        out["message"] = self.world.view(msg)
+        return out
 
     def no_content_in_channel(self, rec: RecordedRequest) -> tuple[int, Any]:
         self._channel(rec)

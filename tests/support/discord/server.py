@@ -15,7 +15,7 @@ import mimetypes
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -27,6 +27,7 @@ from .http_api import HttpApi
 from .records import Fault, Interaction, RecordedRequest
 from .state import (
     BOT_DENIED_WHEN_BLOCKED,
+    CHANNEL_FLAG_REQUIRE_TAG,
     Channel,
     Role,
     World,
@@ -270,9 +271,14 @@ class DiscordStandIn:
             return guild.id
 
     def add_channel(self, guild_id: int, name: str, type: int = 0, *, parent_id: int | None = None,
-                    channel_id: int | None = None) -> int:
+                    channel_id: int | None = None, tags: Sequence[str] = (), require_tag: bool = False) -> int:
+        """A channel (type 15: a forum, with ``tags`` its available tags, ``require_tag`` its
+        REQUIRE_TAG flag); CHANNEL_CREATE is dispatched."""
         with self._cond:
             ch = self.world.add_channel(guild_id, name, type, parent_id=parent_id, channel_id=channel_id)
+            ch.available_tags = [{"id": str(self.world.new_id()), "name": t, "moderated": False, "emoji_id": None,
+                                  "emoji_name": None} for t in tags]
+            ch.flags = CHANNEL_FLAG_REQUIRE_TAG if require_tag else 0
             self._gateway.dispatch("CHANNEL_CREATE", ch.to_dict(), guild_id=ch.guild_id)
             return ch.id
 
@@ -405,6 +411,12 @@ class DiscordStandIn:
         a later create with the same nonce makes a new message."""
         with self._cond:
             self.world.nonces.clear()
+
+    def channel(self, channel_id: int) -> dict[str, Any] | None:
+        """A channel or thread as Discord returns it (a forum with its tags), or None."""
+        with self._cond:
+            ch = self.world.channel(int(channel_id))
+            return ch.to_dict() if ch is not None else None
 
     def threads(self, parent_channel_id: int) -> list[dict[str, Any]]:
         with self._cond:
@@ -569,6 +581,8 @@ class DiscordStandIn:
             ch = w.channel(int(value))
             if ch is None:
                 raise ValueError(f"option {opt['name']}: unknown channel {value}")
+            if opt.get("channel_types") and ch.type not in opt["channel_types"]:  # Discord's picker offers no other
+                raise ValueError(f"option {opt['name']}: channel type {ch.type} is not one of {opt['channel_types']}")
             resolved.setdefault("channels", {})[str(ch.id)] = {
                 **{k: ch.to_dict()[k] for k in ("id", "type", "name")}, "permissions": str(
                     w.channel_permissions(ch, w.bot.id)), **({"parent_id": str(ch.parent_id)} if ch.parent_id else {})}

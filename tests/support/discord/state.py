@@ -64,6 +64,8 @@ FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
 FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
 FLAG_IS_COMPONENTS_V2 = 1 << 15
+CHANNEL_FLAG_REQUIRE_TAG = 1 << 4  # a forum whose posts need a tag
+MAX_APPLIED_TAGS = 5
 SETTABLE_MESSAGE_FLAGS = FLAG_SUPPRESS_EMBEDS | FLAG_EPHEMERAL | FLAG_SUPPRESS_NOTIFICATIONS | FLAG_IS_COMPONENTS_V2
 
 TEXT_LIKE_CHANNEL_TYPES = {0, 2, 5, 10, 11, 12, 13}
@@ -182,6 +184,10 @@ class Channel:
     total_message_sent: int = 0
     rate_limit_per_user: int = 0
     invitable: bool = True
+    # forums: their tags and flags (REQUIRE_TAG); forum posts: the tags applied
+    available_tags: list[dict[str, Any]] = field(default_factory=list)
+    flags: int = 0
+    applied_tags: list[str] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:
@@ -192,7 +198,7 @@ class Channel:
             "id": str(self.id),
             "type": self.type,
             "name": self.name,
-            "flags": 0,
+            "flags": self.flags,
             "last_message_id": str(self.last_message_id) if self.last_message_id else None,
             "rate_limit_per_user": self.rate_limit_per_user,
         }
@@ -213,6 +219,7 @@ class Channel:
                     "create_timestamp": self.create_timestamp,
                     **({"invitable": self.invitable} if self.type == 12 else {}),
                 },
+                applied_tags=list(self.applied_tags),
             )
         else:
             d.update(
@@ -227,6 +234,9 @@ class Channel:
             if self.type in (0, 5, 15):
                 d["topic"] = self.topic
                 d["default_auto_archive_duration"] = 1440
+            if self.type == 15:
+                d.update(available_tags=[dict(t) for t in self.available_tags], default_reaction_emoji=None,
+                         default_sort_order=None, default_forum_layout=0, default_thread_rate_limit_per_user=0)
         return d
 
 

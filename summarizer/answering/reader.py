@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from summarizer.answering.head import MAX_ANSWER_PIECES, best_span, encode_pair, load_head, pad_states, pair_states
 from summarizer.textclean import scrub
 
 if TYPE_CHECKING:
@@ -75,6 +74,8 @@ class MiniLMReader:
         with self._lock:
             if self._head is not None:
                 return
+            from summarizer.answering.head import load_head  # torch: imported when a reader is used
+
             head, meta = load_head(self._weights)
             self._layers = tuple(int(k) for k in np.atleast_1d(meta["layers"]))
             if self._threshold is None:
@@ -91,6 +92,8 @@ class MiniLMReader:
         if not passages:
             return []
         import torch
+
+        from summarizer.answering.head import MAX_ANSWER_PIECES, best_span, encode_pair, pad_states, pair_states
 
         self.warm_up()
         tokenizer = self._embedder.tokenizer
@@ -142,6 +145,8 @@ class TransformersReader:
         if not passages:
             return []
         import torch
+
+        from summarizer.answering.head import best_span
 
         self.warm_up()
         assert self._loaded is not None

@@ -30,7 +30,7 @@ test: $(STAMP) ## Run the tests (SQLite; corpus tests need ../shared)
 test-pg: $(STAMP) ## Run the database tests on PostgreSQL (PG_TEST_URL, default the local server)
 	BRIEFBOT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
 
-bench: $(STAMP) ## Benchmarks: ingest, analysis (alone and while ingesting), abstractive timing, memory, /brief and /actor latency, delivery rate, thread answers, analyze on 1,000 hostile articles
+bench: $(STAMP) ## Benchmarks: ingest, analysis (alone and while ingesting), abstractive timing, memory, /brief and /actor latency, delivery rate, thread answers, analyze on 1,000 hostile articles, the LLM grounding check
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.analysis
 	$(BIN)/python -m bench.contention
@@ -38,6 +38,7 @@ bench: $(STAMP) ## Benchmarks: ingest, analysis (alone and while ingesting), abs
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.delivery
 	$(BIN)/python -m bench.hostile_analyze
+	$(BIN)/python -m bench.grounding
 
 eval: $(STAMP) ## Quality figures on ../shared/eval: parsing, extraction, ROUGE vs Lead-3, entity F1, statements
 	$(BIN)/python -m bench.eval

@@ -84,3 +84,12 @@ class TransientDeliveryError(DeliveryError):
     def __init__(self, message: str, *, retry_after: float | None = None):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class LLMError(BriefbotError):
+    """The configured language model failed or answered something unusable (the offline path
+    answers instead). ``str(err)`` never holds the API key."""
+
+
+class LLMUnavailableError(LLMError):
+    """Every configured model timed out, was rate limited or failed on the server's side."""

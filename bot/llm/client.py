@@ -1,0 +1,139 @@
+"""The chat-completions client: one request per model, the fallback models in order on a timeout,
+a 429 or a 5xx (not on other 4xx: the same request would fail again), and clear errors for
+malformed answers. The API key goes in the Authorization header only and is never logged."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from pydantic import SecretStr
+
+from bot.errors import ConfigError, LLMError, LLMUnavailableError
+
+log = logging.getLogger(__name__)
+
+MAX_RESPONSE_BYTES = 1_000_000
+_VERSIONED = re.compile(r"/v\d+$")
+
+
+def normalise_base_url(url: str) -> str:
+    """The API root, ending in its version: ``http://127.0.0.1:11434`` -> ``.../v1`` (a missing
+    ``/v1`` is the most common set-up error), ``.../v1/chat/completions`` -> ``.../v1``."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"LLM_BASE_URL must be an http(s) URL such as http://127.0.0.1:11434/v1, got {url[:100]!r}")
+    path = parts.path.rstrip("/")
+    for tail in ("/chat/completions", "/completions", "/models"):
+        if path.endswith(tail):
+            path = path[: -len(tail)]
+    if not _VERSIONED.search(path):
+        path += "/v1"
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class LLMConfig:
+    base_url: str  # normalised
+    model: str
+    api_key: SecretStr | None = None
+    timeout_s: float = 30.0
+    fallback_models: tuple[str, ...] = ()
+    max_tokens: int = 600
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return (self.model, *(m for m in self.fallback_models if m != self.model))
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    text: str
+    model: str  # the model that answered (a fallback, maybe)
+    failures: tuple[str, ...] = field(default=())  # why the models before it were passed over
+
+
+class _Retryable(LLMError):
+    pass
+
+
+class LLMClient:
+    def __init__(self, config: LLMConfig, session: aiohttp.ClientSession) -> None:
+        self._config = config
+        self._session = session
+
+    @property
+    def model(self) -> str:
+        return self._config.model
+
+    async def complete(self, messages: Sequence[dict[str, str]], *, max_tokens: int | None = None) -> Completion:
+        """The first model's answer, or the next one's when it times out, is rate limited or fails
+        on the server; :class:`LLMUnavailableError` when all do, :class:`LLMError` on a refusal
+        (4xx) or an unusable answer."""
+        failures: list[str] = []
+        for model in self._config.models:
+            try:
+                text = await self._once(model, messages, max_tokens or self._config.max_tokens)
+            except _Retryable as exc:
+                failures.append(f"{model}: {exc}")
+                log.warning("llm model %s failed (%s)%s", model, exc,
+                            "; trying the next" if model != self._config.models[-1] else "")
+                continue
+            return Completion(text, model, tuple(failures))
+        raise LLMUnavailableError("no model answered: " + "; ".join(failures))
+
+    async def _once(self, model: str, messages: Sequence[dict[str, str]], max_tokens: int) -> str:
+        headers = {"Content-Type": "application/json"}
+        if self._config.api_key is not None:
+            headers["Authorization"] = f"Bearer {self._config.api_key.get_secret_value()}"
+        body = {"model": model, "messages": list(messages), "temperature": 0, "max_tokens": max_tokens,
+                "stream": False}
+        url = f"{self._config.base_url}/chat/completions"
+        try:
+            async with self._session.post(url, json=body, headers=headers,
+                                          timeout=aiohttp.ClientTimeout(total=self._config.timeout_s)) as resp:
+                raw = await resp.content.read(MAX_RESPONSE_BYTES + 1)
+                status = resp.status
+        except asyncio.TimeoutError:
+            raise _Retryable(f"no answer within {self._config.timeout_s:g} s") from None
+        except aiohttp.ClientError as exc:
+            raise _Retryable(f"connection problem: {exc.__class__.__name__}") from None
+        if status == 429 or status >= 500:
+            raise _Retryable(f"HTTP {status}")
+        if status >= 400:
+            raise LLMError(f"the model server refused the request (HTTP {status}: {_detail(raw)})")
+        if len(raw) > MAX_RESPONSE_BYTES:
+            raise LLMError(f"the model's answer is over {MAX_RESPONSE_BYTES:,} bytes")
+        return _content(raw)
+
+
+def _detail(raw: bytes) -> str:
+    """The server's error message, short and on one line (``{"error": {"message": ...}}``)."""
+    try:
+        data = json.loads(raw)
+        message = data["error"]["message"] if isinstance(data.get("error"), dict) else data.get("error")
+    except (ValueError, AttributeError, KeyError, TypeError):
+        message = raw[:200].decode("utf-8", "replace")
+    return " ".join(str(message).split())[:200] or "no detail"
+
+
+def _content(raw: bytes) -> str:
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
+        raise LLMError("the model server's answer is not JSON") from None
+    try:
+        choice = data["choices"][0]
+        text = choice["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        raise LLMError("the model server's answer has no choice with a message") from None
+    if not isinstance(text, str) or not text.strip():
+        raise LLMError("the model answered nothing")
+    return text

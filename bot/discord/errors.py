@@ -25,6 +25,8 @@ def user_message(error: Exception) -> str:
     if isinstance(original, app_commands.NoPrivateMessage):
         return "Briefbot's commands work in a server, not in direct messages."
     if isinstance(original, app_commands.TransformerError):
+        if isinstance(original.__cause__, BriefbotError):  # a transformer of ours said why
+            return str(original.__cause__)
         return f"Briefbot couldn't use {original.value!r} there."
     if isinstance(original, app_commands.CheckFailure):
         return "You can't use that command here."

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import aiohttp
 
 from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import Ingestor
 from bot.ingest.scheduler import OnReport, Scheduler
 from bot.ingest.workers import CpuPool
 from bot.language import Language, build_language
+from bot.llm.answers import LLMAnswers
+from bot.llm.client import LLMClient, LLMConfig
 from bot.services.actor_views import ActorViews
 from bot.services.actors import ActorStore
 from bot.services.analysis import AnalysisService
@@ -59,7 +64,8 @@ class App:
 @asynccontextmanager
 async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
     """Open the database, the HTTP session and the worker pool for the block's duration."""
-    async with open_database(settings.resolved_database_url, migrate=migrate):
+    llm = settings.llm_base_url is not None and "answers" in settings.llm_tasks
+    async with open_database(settings.resolved_database_url, migrate=migrate), AsyncExitStack() as stack:
         log.info("cpus: %s", settings.cpu_plan.describe())
         with CpuPool(settings.cpu_plan.extract_workers) as pool:
             async with Fetcher(settings) as fetcher:
@@ -67,7 +73,9 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                 language = build_language(settings)
                 analysis = AnalysisService(language.analyzer, language.clusterer, ActorStore(),
                                            batch_size=settings.analysis_batch)
-                asking = AskService(language.answerer, language.embedder)
+                llm_session = await stack.enter_async_context(aiohttp.ClientSession()) if llm else None
+                asking = AskService(language.answerer, language.embedder,
+                                    llm=_llm_answers(settings, llm_session, language) if llm_session else None)
                 yield App(
                     settings=settings,
                     fetcher=fetcher,
@@ -87,3 +95,16 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                     threads=ThreadService(asking),
                     router=Router(language.topics),
                 )
+
+
+def _llm_answers(settings: Settings, session: aiohttp.ClientSession, language: Language) -> LLMAnswers:
+    """Answers by the configured model (the operator's own endpoint, so a local one is allowed:
+    this session is not the fetcher's, whose guard refuses private addresses)."""
+    assert settings.llm_base_url is not None and settings.llm_model is not None
+    config = LLMConfig(base_url=settings.llm_base_url, model=settings.llm_model.strip(),
+                       api_key=settings.llm_api_key, timeout_s=settings.llm_timeout_s,
+                       fallback_models=tuple(settings.llm_fallback_models))
+    log.info("answers: written by %s on %s (fallbacks: %s), checked against the sources", config.model,
+             urlsplit(config.base_url).hostname, ", ".join(config.fallback_models) or "none")
+    return LLMAnswers(LLMClient(config, session), language.answerer,
+                      max_context_chars=settings.llm_max_context_chars)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import __version__
 from bot.cpus import CpuPlan, plan
 from bot.ingest.allowlist import parse_allowed
+
+
+LLM_TASKS = frozenset({"answers"})  # what the language model may write
 
 
 def _split_csv(value: object) -> object:
@@ -87,6 +90,16 @@ class Settings(BaseSettings):
     answer_reader: bool = False
     analysis_batch: int = Field(16, ge=1, le=256)
 
+    # A language model for answers, on any OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM
+    # Studio, a hosted API); unset: offline only. Its text is shown only after the grounding check.
+    llm_base_url: str | None = None
+    llm_model: str | None = Field(None, validate_default=True)  # as the server names it (case-sensitive)
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(30.0, gt=0, le=600)
+    llm_max_context_chars: int = Field(12_000, ge=1_000, le=500_000)
+    llm_fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    llm_tasks: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["answers"])
+
     # Delivery to subscribed channels
     delivery_concurrency: int = Field(4, ge=1, le=32)
     delivery_tick_s: float = Field(5.0, gt=0)
@@ -112,6 +125,43 @@ class Settings(BaseSettings):
         for entry in value:
             parse_allowed(entry)  # raises ValueError naming the entry
         return value
+
+    @field_validator("llm_fallback_models", "llm_tasks", mode="before")
+    @classmethod
+    def _llm_lists_from_csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("llm_tasks")
+    @classmethod
+    def _llm_tasks_known(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - LLM_TASKS)
+        if unknown:
+            raise ValueError(f"unknown task(s) {', '.join(unknown)}: use {', '.join(sorted(LLM_TASKS))} (the "
+                             "model writes answers; story briefings by the model are not built yet)")
+        return value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _llm_base_url_normalised(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from bot.errors import ConfigError
+        from bot.llm.client import normalise_base_url
+
+        try:
+            return normalise_base_url(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("llm_model")
+    @classmethod
+    def _llm_model_named(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # a field validator, not a model one: a model validator's error would echo every input,
+        # the API key and the Discord token included
+        if info.data.get("llm_base_url") is not None and not (value or "").strip():
+            raise ValueError("LLM_MODEL is required with LLM_BASE_URL (the model's name on that server, e.g. "
+                             "llama3.1:8b)")
+        return value.strip() if value else value
 
     @property
     def resolved_database_url(self) -> str:

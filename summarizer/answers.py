@@ -234,12 +234,8 @@ class Answerer:
 
     # ------------------------------------------------------------------ answering
 
-    def run(self, question: str, documents: Sequence[Document], history: Sequence[tuple[str, str]] = ()) -> Answer:
-        expanded = expand_question(question[:MAX_QUESTION_CHARS], [(q[:MAX_QUESTION_CHARS], a[:MAX_QUESTION_CHARS * 4])
-                                                                   for q, a in history[-1:]])
-        if not expanded.question or not documents:
-            return Answer(False, REFUSAL)
-        indexes = self.index(documents)
+    def _pool(self, indexes: Sequence[DocumentIndex]) -> tuple[list[_Candidate], list[tuple[str, ...]]]:
+        """Every sentence that may answer (not the tiny ones), with its tokens."""
         pool: list[_Candidate] = []
         tokens: list[tuple[str, ...]] = []
         for d, entry in enumerate(indexes):
@@ -248,6 +244,28 @@ class Answerer:
                     continue
                 pool.append(_Candidate(d, sentence, len(pool)))
                 tokens.append(entry.tokens[s])
+        return pool, tokens
+
+    def shortlist(self, question: str, documents: Sequence[Document],
+                  history: Sequence[tuple[str, str]] = ()) -> list[Citation]:
+        """The sentences a question is answered from, in reading order: each document's first,
+        then the best by BM25 (up to ``dense_pool``); what a language model is shown."""
+        expanded = _expand(question, history)
+        if not expanded.question or not documents:
+            return []
+        pool, tokens = self._pool(self.index(documents))
+        if not pool:
+            return []
+        bm25 = self._bm25(tokens, list(dict.fromkeys(tokenize(expanded.lexical))))
+        picked = [pool[j] for j in self._shortlist(bm25, pool)]
+        return [Citation(documents[c.doc].id, c.sentence.start, c.sentence.end, c.sentence.text) for c in picked]
+
+    def run(self, question: str, documents: Sequence[Document], history: Sequence[tuple[str, str]] = ()) -> Answer:
+        expanded = _expand(question, history)
+        if not expanded.question or not documents:
+            return Answer(False, REFUSAL)
+        indexes = self.index(documents)
+        pool, tokens = self._pool(indexes)
         if not pool:
             return Answer(False, REFUSAL)
 
@@ -440,3 +458,9 @@ __all__ = [
     "DEFAULT_MIN_SCORE", "REFUSAL", "Answerer", "DocumentIndex", "ExpandedQuestion", "expand_question",
     "question_type", "tokenize",
 ]
+
+
+def _expand(question: str, history: Sequence[tuple[str, str]]) -> ExpandedQuestion:
+    """The question, bounded, with a follow-up's pronouns resolved from the last turn."""
+    return expand_question(question[:MAX_QUESTION_CHARS], [(q[:MAX_QUESTION_CHARS], a[:MAX_QUESTION_CHARS * 4])
+                                                           for q, a in history[-1:]])

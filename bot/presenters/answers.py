@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.presenters.common import article_link
 from bot.presenters.message import (
@@ -67,14 +68,27 @@ def source_lines(view: AnswerView) -> list[str]:
     return [f"[{c.number}] {article_link(c.article)}" for c in _by_number(view.citations)]
 
 
+def model_label(view: AnswerView) -> str:
+    """Who wrote the answer, where a language model is set up: its name, or "offline" when the
+    offline answerer answered instead (plain text)."""
+    if view.model is None:
+        return ""
+    return "answered offline" if view.model == "offline" else f"answered by {one_line(view.model)[:80]}"
+
+
+def _with_label(text: str, view: AnswerView) -> str:
+    label = model_label(view)
+    return f"{text}\n-# {escape_markdown(label)}" if label else text
+
+
 def present_answer(view: AnswerView) -> Reply:
     """The answer in the content and its sources after it; when that is too long, the sources
-    (and any rest of the answer) go into embeds."""
+    (and any rest of the answer) go into embeds. Who wrote it closes the reply (a model's name)."""
     answer = answer_body(view)
     sources = source_lines(view)
     full = f"{answer}\n\n{SOURCES}\n" + "\n".join(sources) if sources else answer
-    if len(full) <= CONTENT_LIMIT:
-        return Reply(content=full)
+    if len(_with_label(full, view)) <= CONTENT_LIMIT:
+        return Reply(content=_with_label(full, view))
     pieces = split_text(answer, CONTENT_LIMIT)
     content, rest = pieces[0], "\n\n".join(pieces[1:])
     embeds = []
@@ -89,12 +103,26 @@ def present_answer(view: AnswerView) -> Reply:
         embeds.append(Embed(title="Answer (continued)", description=rest))
     if listed:
         embeds.append(Embed(title="Sources", description=listed))
+    if embeds and model_label(view):
+        embeds[-1] = replace(embeds[-1], footer=model_label(view))
     return Reply(content=content, embeds=fit_embeds(embeds))
 
 
 def answer_messages(view: AnswerView) -> list[str]:
     """The answer as messages of at most 2000 characters, cut at sentence ends, with the numbered
     sources at the end (for replies in a thread)."""
+    messages = _answer_messages(view)
+    label = model_label(view)
+    if label:
+        closed = _with_label(messages[-1], view)
+        if len(closed) <= CONTENT_LIMIT:
+            messages[-1] = closed
+        else:
+            messages.append(f"-# {escape_markdown(label)}")
+    return messages
+
+
+def _answer_messages(view: AnswerView) -> list[str]:
     messages = split_text(answer_body(view), CONTENT_LIMIT)
     sources = source_lines(view)
     if not sources:

@@ -17,6 +17,7 @@ import numpy as np
 
 from bot.errors import InvalidInputError, NotFoundError
 from bot.ingest.pipeline import utcnow
+from bot.llm.answers import LLMAnswers
 from bot.services.analysis import vector_of
 from bot.services.scope import article_links, guild_source_ids, visible_article_ids
 from bot.services.views import AnswerView, NumberedCitation, ShortAnswer
@@ -31,7 +32,10 @@ MAX_STORY_ARTICLES = 50
 
 class AskService:
     def __init__(self, answerer: Answerer, embedder: Embedder, *, clock: Callable[[], datetime] = utcnow,
-                 days: int = 14, candidates: int = 2000, documents: int = 8) -> None:
+                 days: int = 14, candidates: int = 2000, documents: int = 8, llm: LLMAnswers | None = None) -> None:
+        """``llm``: answers written by the configured language model (checked against the sources,
+        the offline answerer when they fail); None: the offline answerer alone."""
+        self._llm = llm
         self._answerer = answerer
         self._embedder = embedder
         self._clock = clock
@@ -63,11 +67,19 @@ class AskService:
                          published=r["published_at"]) for r in rows]
         if not docs:
             return AnswerView(question, False, "There are no recent articles to answer from yet.", (), 0)
-        answer = await asyncio.to_thread(self._answerer.run, question, docs, tuple(history))
+        model: str | None = None
+        if self._llm is not None:
+            links = await article_links([int(d.id) for d in docs], sources)
+            outlets = {str(i): link.outlet for i, link in links.items()}
+            written = await self._llm.run(question, docs, outlets, tuple(history))
+            answer, model = written.answer, written.model
+        else:
+            answer = await asyncio.to_thread(self._answerer.run, question, docs, tuple(history))
         citations = await _numbered(answer, sources)
         if not answer.answered:  # any citations are the closest things the sources do say
-            return AnswerView(question, False, answer.text, citations, len(docs))
-        return AnswerView(question, True, answer.text, citations, len(docs), short=short_answer(answer, citations))
+            return AnswerView(question, False, answer.text, citations, len(docs), model=model)
+        return AnswerView(question, True, answer.text, citations, len(docs), short=short_answer(answer, citations),
+                          model=model)
 
     @staticmethod
     async def _story_articles(stories: Sequence[int], sources: list[int]) -> list[int]:

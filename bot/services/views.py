@@ -111,6 +111,7 @@ class AnswerView:
     citations: tuple[NumberedCitation, ...] = ()
     articles_considered: int = 0
     short: ShortAnswer | None = None
+    model: str | None = None  # with a language model set up: the model that answered, or "offline"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,9 @@ MAX_CITATIONS = 20  # per sentence
 # starts at "[" (a leading \s* would rescan a long run of spaces from each of its positions)
 _MARKERS = re.compile(r"\[\s*+\d{1,6}\s*+\](?:\s*+\[\s*+\d{1,6}\s*+\])*+")
 _MARKER = re.compile(r"\[\s*(\d{1,6})\s*\]")
-_QUOTED = re.compile(r"\"([^\"\n]{1,1000})\"|“([^”\n]{1,1000})”|(?<![\w])‘([^’\n]{1,1000})’(?![\w])")
+# straight and curly, double and single (a single quote inside or after a word is an apostrophe)
+_QUOTED = re.compile(r"\"([^\"\n]{1,1000})\"|“([^”\n]{1,1000})”|(?<!\w)‘([^’\n]{1,1000})’(?!\w)"
+                     r"|(?<!\w)'([^'\n]{1,1000})'(?!\w)")
 _NUMBER = re.compile(r"\d[\d,.]{0,30}")
 _WORD = re.compile(r"[^\W\d_][\w'’.-]{0,80}")
 _POSSESSIVE = re.compile(r"['’]s?$")

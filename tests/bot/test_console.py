@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.bot.test_cli import BRIEFBOT, cli, cli_env, publish, server  # noqa: F401 - fixtures
 from tests.support.feedserver import FeedServer
+from tests.support.llm_server import LLMStandIn, Scripted
 
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "demo-feed.xml"
 
@@ -117,3 +118,27 @@ async def test_console_subscriptions_and_digest_preview(cli_env: dict[str, str])
     assert "no longer follows" in section(out, "unsubscribe rail strikes")
     listed = out.rsplit("> subscriptions\n", 1)[1]
     assert "ferries" in listed and "compact style" in listed and "pings" not in listed
+
+
+async def test_console_answers_with_a_language_model_checked_against_the_sources(cli_env: dict[str, str]) -> None:
+    code, _, err = await cli(cli_env, "ingest", str(DEMO))
+    assert code == 0, err
+    key = "sk-console-secret-7"
+    with LLMStandIn() as llm:
+        llm.script(Scripted.answer("NOT IN SOURCES"),  # the first question: the model refuses
+                   Scripted.error(500), Scripted.error(503))  # the second: both models fail
+        env = {**cli_env, "LLM_BASE_URL": llm.root, "LLM_MODEL": "Writer-8B", "LLM_API_KEY": key,
+               "LLM_FALLBACK_MODELS": "small-1b", "LOG_LEVEL": "DEBUG"}  # the key stays out of every line
+        script = "ask What is the population of Lima?\nask What did the union secretary say?\nquit\n"
+        code, out, err = await console(env, script)
+    assert code == 0, err
+    refused = section(out, "ask What is the population of Lima?")
+    assert "don't say" in refused and "answered by Writer-8B" in refused
+    offline = section(out, "ask What did the union secretary say?")
+    assert "[1]" in offline and "northline-strike-off" in offline and "answered offline" in offline
+    prompt = llm.requests[0].body["messages"][1]["content"]
+    assert prompt.startswith("Sources:\n[1] (") and prompt.endswith("Question: What is the population of Lima?")
+    assert [r.body["model"] for r in llm.requests] == ["Writer-8B", "Writer-8B", "small-1b"]
+    assert llm.requests[0].headers["Authorization"] == f"Bearer {key}"
+    leaked = [ln for ln in (out + err).splitlines() if key in ln]
+    assert not leaked and "llm model small-1b failed (HTTP 503)" in err, leaked

@@ -1,8 +1,12 @@
-"""Settings: .env.example documents every setting, and copying it as-is gives the defaults."""
+"""Settings: .env.example documents every setting, and copying it as-is gives the defaults; the
+language model's settings are checked without echoing secrets."""
 
 from __future__ import annotations
 
 import re
+
+import pytest
+from pydantic import ValidationError
 
 from bot.settings import Settings
 from tests.conftest import REPO
@@ -21,3 +25,18 @@ def test_env_example_documents_every_setting_and_parses_to_the_defaults(monkeypa
 def test_the_token_is_never_shown() -> None:
     settings = Settings(_env_file=None, discord_token="secret-token-value")
     assert "secret-token-value" not in repr(settings) and "secret-token-value" not in str(settings.model_dump())
+
+
+def test_language_model_settings_are_checked_and_secrets_stay_out_of_errors() -> None:
+    ok = Settings(_env_file=None, llm_base_url="http://127.0.0.1:11434/", llm_model=" llama3.1:8b ",
+                  llm_fallback_models="Small-1B, tiny")
+    assert (ok.llm_base_url, ok.llm_model, ok.llm_fallback_models, ok.llm_tasks) == (
+        "http://127.0.0.1:11434/v1", "llama3.1:8b", ["Small-1B", "tiny"], ["answers"])
+    secrets = {"llm_api_key": "sk-never-shown", "discord_token": "token-never-shown"}
+    for bad, says in [({"llm_base_url": "http://127.0.0.1:11434"}, "LLM_MODEL is required"),
+                      ({"llm_base_url": "127.0.0.1:11434", "llm_model": "m"}, "must be an http(s) URL"),
+                      ({"llm_base_url": "http://x", "llm_model": "m", "llm_tasks": "answers,briefings"},
+                       "not built yet")]:
+        with pytest.raises(ValidationError) as refused:
+            Settings(_env_file=None, **secrets, **bad)
+        assert says in str(refused.value) and "never-shown" not in str(refused.value)

@@ -273,3 +273,17 @@ def test_clauses_of_a_long_sentence() -> None:
     assert clauses(sentence) == ["Port workers in Velmar ended a nine-day strike on Friday",
                                  "after the harbour authority agreed to raise wages by 6 percent."]
     assert clauses("The strike ended on Friday.") == []
+
+
+def test_the_shortlist_holds_each_documents_first_sentence_and_the_best_matches_in_reading_order(
+        embedder: Embedder) -> None:
+    filler = " ".join(f"Paragraph {i} is about the harbour's opening hours and its ferries." for i in range(40))
+    docs = [Document(id="a", text="The council met on Monday. " + filler + " The mayor resigned over the budget."),
+            Document(id="b", text="Rain is expected tomorrow. Nothing else happened.")]
+    picked = Answerer(embedder, dense_pool=3).shortlist("Why did the mayor resign?", docs)
+    texts = [c.text for c in picked]
+    assert texts[0] == "The council met on Monday." and "The mayor resigned over the budget." in texts
+    assert "Rain is expected tomorrow." in texts and len(picked) <= 2 + 3
+    assert [c.document_id for c in picked] == sorted(c.document_id for c in picked)  # reading order
+    assert all(docs[0 if c.document_id == "a" else 1].text[c.start:c.end] == c.text for c in picked)
+    assert Answerer(embedder).shortlist("  ", docs) == [] and Answerer(embedder).shortlist("why?", []) == []

@@ -98,3 +98,11 @@ def test_a_huge_output_is_cut_and_runs_of_one_character_are_one_verdict_at_most(
     for run in (" " * 30_000 + "x", "[" * 30_000, "[ " * 15_000, "[" + "1" * 30_000, '"' * 30_000, "‘" * 30_000,
                 "1." * 15_000, "[1]" * 10_000, "a [1 " * 6_000):
         assert len(check(run, SOURCES).verdicts) <= 1
+
+
+def test_single_quotes_are_quotes_and_apostrophes_are_not() -> None:
+    sources = number_sentences([("1", "Wire", "Khamenei said talks would be 'neither wise nor honourable'.", 0, 1)])
+    assert check("Khamenei called talks 'neither wise nor honourable' [1].", sources).lead_kept
+    out = check("Khamenei called talks 'neither wise nor honorable' [1].", sources)  # one letter off
+    assert out.reasons() == ["llm sentence 1 dropped: quote 'neither wise nor honorable' not word for word in [1]"]
+    assert check("Khamenei's talks weren't wise [1].", sources).lead_kept  # apostrophes quote nothing

@@ -5,7 +5,6 @@ their time, and failures pause, retry or recover without a duplicate."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +13,7 @@ import pytest
 from bot.delivery.deliverer import Deliverer
 from bot.delivery.router import Router
 from bot.errors import ChannelGoneError, ForumTagRequiredError, MissingAccessError, TransientDeliveryError
-from bot.language import Language, build_language
+from bot.language import Language
 from bot.presenters.delivery import ref_pattern
 from bot.presenters.message import Reply
 from bot.services.actors import ActorStore
@@ -24,7 +23,6 @@ from bot.services.briefs import BriefService
 from bot.services.subscriptions import SubscriptionService, next_digest_at
 from bot.services.threads import ThreadService
 from bot.services.why import WhyService
-from bot.settings import Settings
 from bot.storage.models import Delivery, Notice, Source, Story, Subscription
 from tests.bot.services.test_read_services import G1, G2, _store
 from tests.summarizer.fixtures.story_pairs import JOIN
@@ -116,13 +114,6 @@ class FakeSender:
 
     def top_level(self, channel: int) -> list[Posted]:
         return [p for p in self.posted if p.channel == channel]
-
-
-@pytest.fixture(scope="module")
-def language() -> Iterator[Language]:
-    lang = build_language(Settings(_env_file=None, model_threads=1))
-    lang.warm_up()
-    yield lang
 
 
 @dataclass

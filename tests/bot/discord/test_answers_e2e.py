@@ -138,13 +138,6 @@ def test_a_follow_up_question_is_read_with_the_thread_context(rig: Rig) -> None:
 # ---------------------------------------------------------------- a long story, read in full
 
 
-@pytest.fixture(scope="module")
-def language() -> Iterator[Language]:
-    lang = build_language(Settings(_env_file=None, model_threads=1))
-    lang.warm_up()
-    yield lang
-
-
 async def _article(story: Story, source: Source, n: int, title: str, paragraphs: tuple[str, ...]) -> Article:
     url = f"https://{source.title.replace(' ', '-').lower()}.example/oster/{n}"  # type: ignore[union-attr]
     at = NOW - timedelta(hours=100 - n)

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from bot.ingest.pipeline import key_of
-from bot.language import Language, build_language
+from bot.language import Language
 from bot.services.actors import ActorStore
 from bot.services.analysis import AnalysisService
-from bot.settings import Settings
 from bot.storage.models import Actor, ActorAlias, Article, ArticleSighting, Mention, PipelineEvent, Source, Statement, Story
 from tests.summarizer.fixtures.story_pairs import JOIN, Art
-
-
-@pytest.fixture(scope="module")
-def language() -> Iterator[Language]:
-    lang = build_language(Settings(_env_file=None, model_threads=1))
-    lang.warm_up()
-    yield lang
 
 
 @pytest.fixture

@@ -4,17 +4,15 @@ every stored field fits its column, and two analysers never analyse one article 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.ingest.pipeline import key_of, url_key
-from bot.language import Language, build_language
+from bot.language import Language
 from bot.services.actors import ActorStore
 from bot.services.analysis import CLAIM_TTL, AnalysisService
 from bot.services.why import WhyService
-from bot.settings import Settings
 from bot.storage.bounds import MARKER
 from bot.storage.models import Actor, Article, ArticleSighting, Mention, PipelineEvent, Source, Statement, Story
 from summarizer.types import Actor as FoundActor
@@ -26,13 +24,6 @@ from tests.summarizer.fixtures.story_pairs import JOIN
 NAMES = "Jean" + "jean" * 90  # one 364-character name: the speaker outgrows statements.speaker (256)
 SPEAKER_RUN = f'"We will not give up the fight for our homes," said {NAMES}. The council met on Monday.'
 T0 = datetime(2025, 3, 10, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def language() -> Iterator[Language]:
-    lang = build_language(Settings(_env_file=None, model_threads=1))
-    lang.warm_up()
-    yield lang
 
 
 def _service(language: Language, analyzer=None, **kwargs) -> AnalysisService:  # type: ignore[no-untyped-def]

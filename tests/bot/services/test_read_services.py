@@ -3,14 +3,13 @@ real models, and scoped per server: one guild never sees another's articles."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from bot.errors import InvalidInputError, NotFoundError
 from bot.ingest.pipeline import key_of
-from bot.language import Language, build_language
+from bot.language import Language
 from bot.services.actor_views import ActorViews
 from bot.services.actors import ActorStore
 from bot.services.analysis import AnalysisService
@@ -18,7 +17,6 @@ from bot.services.asking import AskService
 from bot.services.briefs import BriefService, parse_topic
 from bot.services.scope import parse_since
 from bot.services.why import WhyService
-from bot.settings import Settings
 from bot.storage.models import Article, ArticleSighting, PipelineEvent, Source
 from tests.summarizer.fixtures.story_pairs import JOIN, T0, Art
 
@@ -36,13 +34,6 @@ QUOTES = Art(
     '"Israel is a cancerous tumor," Khamenei declared.',
     ("Ali Khamenei", "Iran"), T0 + timedelta(hours=1),
 )
-
-
-@pytest.fixture(scope="module")
-def language() -> Iterator[Language]:
-    lang = build_language(Settings(_env_file=None, model_threads=1))
-    lang.warm_up()
-    yield lang
 
 
 def clock():  # type: ignore[no-untyped-def]

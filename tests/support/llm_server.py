@@ -1,11 +1,14 @@
 """A local OpenAI-compatible stand-in on 127.0.0.1 (``POST /v1/chat/completions``), scripted per
 test: each request takes the next scripted reply (a faithful answer, a 429, a 500, malformed JSON,
-an empty choice, or a hang past the client's timeout). Requests are recorded with their headers."""
+an empty choice, or a hang past the client's timeout), else ``respond(body)`` when set (a reply
+made from the prompt's numbered sources). Requests are recorded with their headers."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,6 +32,17 @@ class Scripted:
         return Scripted(status=status, body=json.dumps({"error": {"message": message}}).encode())
 
 
+def source_lines(body: dict[str, Any]) -> dict[int, str]:
+    """The numbered source sentences of a request's prompt: ``{n: sentence}`` (outlet removed)."""
+    prompt = body["messages"][-1]["content"]
+    out: dict[int, str] = {}
+    for line in prompt.splitlines():
+        m = re.match(r"\[(\d+)\] \([^)]*\) (.*)$", line)
+        if m:
+            out[int(m.group(1))] = m.group(2)
+    return out
+
+
 @dataclass(frozen=True)
 class Request:
     path: str
@@ -39,6 +53,7 @@ class Request:
 class LLMStandIn:
     def __init__(self) -> None:
         self._script: list[Scripted] = []
+        self.respond: Callable[[dict[str, Any]], Scripted] | None = None  # answers when nothing is scripted
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -53,7 +68,12 @@ class LLMStandIn:
                     body = {}
                 with owner._lock:
                     owner.requests.append(Request(self.path, dict(self.headers), body))
-                    reply = owner._script.pop(0) if owner._script else Scripted.error(500, "nothing scripted")
+                    if owner._script:
+                        reply = owner._script.pop(0)
+                    elif owner.respond is not None:
+                        reply = owner.respond(body)
+                    else:
+                        reply = Scripted.error(500, "nothing scripted")
                 if self.path != "/v1/chat/completions":
                     reply = Scripted.error(404, f"no route {self.path}")
                 if reply.hang:

@@ -6,7 +6,9 @@ answers, in its paragraph 8, is answered with a citation to that outlet; an unan
 is refused; a follow-up ("what else did he say?") is read with the thread's last question.
 And on a real database with the real models: every article of a long story is read in full, later
 updates included; with the trained reader switched on (ANSWER_READER=true), the answer carries its
-short answer and a made-up fact is refused.
+short answer and a made-up fact is refused. With a language model set up (a scripted
+OpenAI-compatible server), a thread's answer is the model's when it is grounded, named in the
+reply's last line, and the offline one when the model invents a quote.
 
 The questions were chosen so the rule-based Answerer of the time answers and refuses them (probed
 by hand); any reader that finds the answer anywhere in a story must do the same.
@@ -28,6 +30,7 @@ from bot.storage.models import Article, ArticleSighting, Source, Story
 from tests.bot.discord.test_bot_e2e import _rss, final, no_violations, text_of
 from tests.bot.discord.test_delivery_e2e import Rig, briefings, running
 from tests.summarizer.fixtures.news_qa import FLOODS
+from tests.support.llm_server import LLMStandIn, Scripted, source_lines
 from tests.support.static_server import StaticServer
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -194,3 +197,28 @@ async def test_with_the_reader_on_a_story_answer_carries_its_short_answer_and_a_
     assert [c.article.url for c in got.citations if c.number == got.short.number] == [second.url]
     refused = await ask.ask(guild, UNANSWERABLE, story_ids=[story.id])
     assert not refused.answered and refused.text == "The sources don't say." and refused.citations == ()
+
+
+def test_with_a_language_model_a_thread_answer_is_the_models_when_grounded_and_offline_otherwise(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    def first_on_khamenei(body: dict[str, Any]) -> Scripted:  # a faithful model: one source sentence, cited
+        n, sentence = next((n, s) for n, s in sorted(source_lines(body).items()) if "Khamenei" in s)
+        return Scripted.answer(f"{sentence.rstrip('.')} [{n}].")
+
+    with LLMStandIn() as llm, running(tmp_path_factory.mktemp("llm"), LLM_BASE_URL=llm.root,
+                                      LLM_MODEL="Writer-8B", LLM_API_KEY="sk-e2e-secret") as r:
+        llm.respond = first_on_khamenei
+        d = r.d
+        final(d.invoke(r.guild, r.news, r.admin, "subscribe", {"topic": "Iran supreme leader"}))
+        final(d.invoke(r.guild, r.news, r.admin, "source", {"url": r.feeds["wire"]}, subcommand="add"))
+        d.wait_for(lambda d: briefings(d, r.news), timeout=120, what="the briefing")
+        d.wait_for(lambda d: d.thread_of(thread_of(r)), timeout=30, what="its thread")
+        answer = ask_in_thread(r, "What did Khamenei say about talks with the United States?")
+        assert answer["content"].rstrip().endswith("-# answered by Writer\\-8B"), answer["content"]
+        assert "Khamenei" in answer["content"] and "[1]" in answer["content"]
+        assert "](https://wire-one.example/" in text_of(answer)  # the cited sentence's article, linked
+        llm.script(Scripted.answer("Khamenei called the talks “a trap for fools” [1]."))  # an invented quote
+        offline = ask_in_thread(r, "How did Khamenei describe the talks?")
+        assert "a trap for fools" not in text_of(offline) and offline["content"].rstrip().endswith("answered offline")
+        assert "sk-e2e-secret" not in r.bot.log and "dropped: quote 'a trap for fools'" in r.bot.log
+        no_violations(d)

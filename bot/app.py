@@ -64,7 +64,7 @@ class App:
 @asynccontextmanager
 async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
     """Open the database, the HTTP session and the worker pool for the block's duration."""
-    llm = settings.llm_base_url is not None and "answers" in settings.llm_tasks
+    llm = llm_writes_answers(settings)
     async with open_database(settings.resolved_database_url, migrate=migrate), AsyncExitStack() as stack:
         log.info("cpus: %s", settings.cpu_plan.describe())
         with CpuPool(settings.cpu_plan.extract_workers) as pool:
@@ -75,7 +75,7 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                                            batch_size=settings.analysis_batch)
                 llm_session = await stack.enter_async_context(aiohttp.ClientSession()) if llm else None
                 asking = AskService(language.answerer, language.embedder,
-                                    llm=_llm_answers(settings, llm_session, language) if llm_session else None)
+                                    llm=llm_answers(settings, llm_session, language) if llm_session else None)
                 yield App(
                     settings=settings,
                     fetcher=fetcher,
@@ -97,7 +97,11 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                 )
 
 
-def _llm_answers(settings: Settings, session: aiohttp.ClientSession, language: Language) -> LLMAnswers:
+def llm_writes_answers(settings: Settings) -> bool:
+    return settings.llm_base_url is not None and "answers" in settings.llm_tasks
+
+
+def llm_answers(settings: Settings, session: aiohttp.ClientSession, language: Language) -> LLMAnswers:
     """Answers by the configured model (the operator's own endpoint, so a local one is allowed:
     this session is not the fetcher's, whose guard refuses private addresses)."""
     assert settings.llm_base_url is not None and settings.llm_model is not None

@@ -155,10 +155,10 @@ def analysis_record(doc_id: str, analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def answer_record(record_id: str, answer: Answer) -> dict[str, Any]:
+def answer_record(record_id: str, answer: Answer, model: str | None = None) -> dict[str, Any]:
     """The `briefbot ask` output line; "short" (the short answer's offsets and words) only when the
-    reader found one. A refusal has no citations (the closest sentences a refusal may name in
-    Discord are not the answer)."""
+    reader found one; "model" only with a language model set up (its name, or "offline"). A refusal
+    has no citations (the closest sentences a refusal may name in Discord are not the answer)."""
     cited = answer.citations if answer.answered else ()
     record: dict[str, Any] = {
         "id": record_id,
@@ -168,6 +168,8 @@ def answer_record(record_id: str, answer: Answer) -> dict[str, Any]:
     }
     if answer.short is not None:
         record["short"] = {"start": answer.short.start, "end": answer.short.end, "text": answer.short.text}
+    if model is not None:
+        record["model"] = model
     return record
 
 

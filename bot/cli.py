@@ -22,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from bot.app import App, open_app
+from bot.app import App, llm_answers, llm_writes_answers, open_app
 from bot.batch import BatchReport, InputAborted, analysis_record, answer_record, document_of, read_records, run_batches
 from bot.errors import BriefbotError
 from bot.ingest.pipeline import PollReport
@@ -554,11 +554,29 @@ def ask(
     input_path: Annotated[str, typer.Option("--input", "-i", help='JSON Lines {"id", "text", "question"}; - for stdin.')],
     output_path: Annotated[str, typer.Option("--output", "-o", help="JSON Lines of answers; - for stdout.")],
 ) -> None:
-    """Answer each question from its text, with citations, or say the text does not answer it."""
+    """Answer each question from its text, with citations, or say the text does not answer it
+    (written by the language model when LLM_BASE_URL is set, checked against the text)."""
+    settings = load_settings()
+
     def process(language: Any, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if llm_writes_answers(settings):
+            return asyncio.run(_ask_llm(settings, language, batch))
         return [answer_record(r["id"], language.answerer.run(r["question"], [document_of(r)])) for r in batch]
 
     _batch(input_path, output_path, ("id", "text", "question"), process, "answering")
+
+
+async def _ask_llm(settings: Settings, language: Any, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A batch of `briefbot ask` records answered by the language model, as threads are."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        llm = llm_answers(settings, session, language)
+        out = []
+        for r in batch:
+            written = await llm.run(r["question"], [document_of(r)], {})
+            out.append(answer_record(r["id"], written.answer, written.model))
+        return out
 
 
 @db_app.command("upgrade")

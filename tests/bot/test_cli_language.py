@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from tests.support.llm_server import LLMStandIn, Scripted, source_lines
+
 BRIEFBOT = str(Path(sys.executable).with_name("briefbot"))
 
 REPORT = (
@@ -19,10 +21,11 @@ REPORT = (
 
 
 async def briefbot(*args: str, stdin: bytes | None = None, stdin_file: Path | None = None,
-                   timeout: float = 120) -> tuple[int, str, str]:
+                   timeout: float = 120, **settings: str) -> tuple[int, str, str]:
     """Run the command; ``stdin`` is piped in, or ``stdin_file`` redirected (``< FILE``)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_", "LLM_"))}
     env["MODEL_THREADS"] = "1"
+    env.update(settings)
     with open(stdin_file, "rb") if stdin_file else open(os.devnull, "rb") as redirected:
         proc = await asyncio.create_subprocess_exec(
             BRIEFBOT, *args, env=env, stdin=asyncio.subprocess.PIPE if stdin is not None else redirected,
@@ -77,6 +80,26 @@ async def test_ask_answers_with_citations_or_says_the_text_does_not(tmp_path: Pa
     assert q1["answered"] and "6 percent" in q1["answer"]
     assert q1["citations"] and all(REPORT[c["start"]:c["end"]] == c["text"] for c in q1["citations"])
     assert not q2["answered"] and q2["citations"] == [] and "don't say" in q2["answer"]
+
+
+async def test_ask_with_a_language_model_keeps_the_interface_and_names_who_answered() -> None:
+    lines = "\n".join(json.dumps({"id": f"q{i}", "text": REPORT, "question": "How much will wages rise?"})
+                      for i in (1, 2)) + "\n"
+    with LLMStandIn() as llm:
+        def cite_the_raise(body: dict[str, object]) -> Scripted:
+            n = next(n for n, s in source_lines(body).items() if "6 percent" in s)
+            return Scripted.answer(f"The harbour authority agreed to raise wages by 6 percent [{n}].")
+
+        llm.respond = cite_the_raise
+        llm.script(Scripted.answer("Wages rise by 9 percent [1]."))  # q1: a wrong number
+        code, out, err = await briefbot("ask", "-i", "-", "-o", "-", stdin=lines.encode(), LLM_BASE_URL=llm.root,
+                                        LLM_MODEL="Writer-8B")
+    assert code == 0, err
+    q1, q2 = (json.loads(line) for line in out.splitlines())
+    assert q1["model"] == "offline" and q1["answered"] and "6 percent" in q1["answer"]
+    assert q2 == {"id": "q2", "answered": True, "model": "Writer-8B",
+                  "answer": "The harbour authority agreed to raise wages by 6 percent. [1]",
+                  "citations": [{"start": 0, "end": REPORT.index(" \"We"), "text": REPORT[:REPORT.index(" \"We")]}]}
 
 
 async def test_analyze_missing_input_is_one_clear_line(tmp_path: Path) -> None:

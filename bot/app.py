@@ -74,6 +74,10 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                 analysis = AnalysisService(language.analyzer, language.clusterer, ActorStore(),
                                            batch_size=settings.analysis_batch)
                 llm_session = await stack.enter_async_context(aiohttp.ClientSession()) if llm else None
+                if llm:
+                    log.info("answers: written by %s on %s (fallbacks: %s), checked against the sources",
+                             settings.llm_model, urlsplit(settings.llm_base_url or "").hostname,
+                             ", ".join(settings.llm_fallback_models) or "none")
                 asking = AskService(language.answerer, language.embedder,
                                     llm=llm_answers(settings, llm_session, language) if llm_session else None)
                 yield App(
@@ -105,10 +109,7 @@ def llm_answers(settings: Settings, session: aiohttp.ClientSession, language: La
     """Answers by the configured model (the operator's own endpoint, so a local one is allowed:
     this session is not the fetcher's, whose guard refuses private addresses)."""
     assert settings.llm_base_url is not None and settings.llm_model is not None
-    config = LLMConfig(base_url=settings.llm_base_url, model=settings.llm_model.strip(),
-                       api_key=settings.llm_api_key, timeout_s=settings.llm_timeout_s,
-                       fallback_models=tuple(settings.llm_fallback_models))
-    log.info("answers: written by %s on %s (fallbacks: %s), checked against the sources", config.model,
-             urlsplit(config.base_url).hostname, ", ".join(config.fallback_models) or "none")
+    config = LLMConfig(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+                       timeout_s=settings.llm_timeout_s, fallback_models=tuple(settings.llm_fallback_models))
     return LLMAnswers(LLMClient(config, session), language.answerer,
                       max_context_chars=settings.llm_max_context_chars)

@@ -99,7 +99,7 @@ class LLMClient:
         try:
             async with self._session.post(url, json=body, headers=headers,
                                           timeout=aiohttp.ClientTimeout(total=self._config.timeout_s)) as resp:
-                raw = await resp.content.read(MAX_RESPONSE_BYTES + 1)
+                raw = await _read_capped(resp.content, MAX_RESPONSE_BYTES + 1)
                 status = resp.status
         except asyncio.TimeoutError:
             raise _Retryable(f"no answer within {self._config.timeout_s:g} s") from None
@@ -114,12 +114,24 @@ class LLMClient:
         return _content(raw)
 
 
+async def _read_capped(content: aiohttp.StreamReader, cap: int) -> bytes:
+    """The body up to ``cap`` bytes (``read(n)`` returns what is buffered, maybe far less)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in content.iter_chunked(64 * 1024):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= cap:
+            break
+    return b"".join(chunks)[:cap]
+
+
 def _detail(raw: bytes) -> str:
     """The server's error message, short and on one line (``{"error": {"message": ...}}``)."""
     try:
         data = json.loads(raw)
         message = data["error"]["message"] if isinstance(data.get("error"), dict) else data.get("error")
-    except (ValueError, AttributeError, KeyError, TypeError):
+    except (ValueError, RecursionError, AttributeError, KeyError, TypeError):
         message = raw[:200].decode("utf-8", "replace")
     return " ".join(str(message).split())[:200] or "no detail"
 
@@ -127,7 +139,7 @@ def _detail(raw: bytes) -> str:
 def _content(raw: bytes) -> str:
     try:
         data: Any = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # not UTF-8 or not JSON, or nested past the parser's depth
         raise LLMError("the model server's answer is not JSON") from None
     try:
         choice = data["choices"][0]

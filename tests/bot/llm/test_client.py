@@ -95,6 +95,11 @@ async def test_a_refusal_is_not_retried_on_the_fallback(server: LLMStandIn, sess
     (Scripted(body=b'{"choices": [{"message": {"content": null}}]}'), "answered nothing"),
     (Scripted.answer("   "), "answered nothing"),
     (Scripted(body=b"[1, 2]"), "no choice"),
+    (Scripted(body=b"[" * 200_000 + b"]" * 200_000), "not JSON"),  # deeper than the parser goes
+    (Scripted(body=b'{"choices": [{"message": {"content": "\xff\xfe"}}]}'), "not JSON"),  # not UTF-8
+    (Scripted(body=b'{"choices": [{"message": {"content": [{"type": "text"}]}}]}'), "answered nothing"),
+    (Scripted(body=b"x" * 1_000_001), "over 1,000,000 bytes"),
+    (Scripted(status=400, body=b"[" * 200_000), "HTTP 400"),
 ])
 async def test_unusable_answers_are_clear_errors(server: LLMStandIn, session: aiohttp.ClientSession,
                                                  reply: Scripted, message: str) -> None:
@@ -109,3 +114,9 @@ async def test_a_server_that_is_down_is_unavailable(session: aiohttp.ClientSessi
     config = LLMConfig(base_url=normalise_base_url(root), model="m", timeout_s=2)
     with pytest.raises(LLMUnavailableError, match="connection problem"):
         await LLMClient(config, session).complete(ASK)
+
+
+async def test_a_long_answer_is_read_whole(server: LLMStandIn, session: aiohttp.ClientSession) -> None:
+    text = "Khamenei rejected the talks [1]. " * 20_000  # about 660 kB: many reads of the socket
+    server.script(Scripted.answer(text))
+    assert (await client(server, session).complete(ASK)).text == text

@@ -23,15 +23,20 @@ TOPICS = ("Iran Israel tensions", "Middle East conflict", "nuclear talks", "rail
           "elections in Europe", "energy prices", "technology regulation", "public health", "sports")
 
 
-def _texts() -> list[str]:
-    if SAMPLE.is_file():
-        return [SAMPLE.read_text(encoding="utf-8")]
+def demo_texts() -> list[str]:
+    """The demo feed's articles, as text."""
     import feedparser
 
     from bot.ingest.extract import html_to_text
 
     feed = feedparser.parse((REPO / "bot" / "demo" / "demo-feed.xml").read_bytes())
     return [html_to_text(e.content[0].value) for e in feed.entries]
+
+
+def _texts() -> list[str]:
+    if SAMPLE.is_file():
+        return [SAMPLE.read_text(encoding="utf-8")]
+    return demo_texts()
 
 
 def _hwm_mb() -> float:

@@ -16,10 +16,7 @@ import re
 import time
 from collections.abc import Callable
 
-import feedparser
-
-from bench.analysis import REPO, SAMPLE
-from bot.ingest.extract import html_to_text
+from bench.analysis import SAMPLE, demo_texts
 from summarizer.grounding import SourceSentence, check, number_sentences
 from summarizer.sentences import split_sentences
 
@@ -28,9 +25,7 @@ Case = Callable[[SourceSentence, int], str | None]
 
 def _texts() -> list[str]:
     """The demo feed's articles, and the shared sample article when it is there."""
-    feed = feedparser.parse((REPO / "bot" / "demo" / "demo-feed.xml").read_bytes())
-    texts = [html_to_text(e.content[0].value) for e in feed.entries]
-    return texts + ([SAMPLE.read_text(encoding="utf-8")] if SAMPLE.is_file() else [])
+    return demo_texts() + ([SAMPLE.read_text(encoding="utf-8")] if SAMPLE.is_file() else [])
 
 
 def _sources() -> tuple[SourceSentence, ...]:

@@ -39,7 +39,7 @@ _MAY_END = frozenset(
     mon tue tues wed thu thur thurs fri sat sun""".split()
 )
 # Words that typically open a sentence; after a may-end abbreviation they confirm a boundary.
-_OPENERS = frozenset(
+OPENERS = frozenset(
     """the a an he she it they we i you this that these those there here his her its their our my your but and
     or so yet in on at for as after before when while if however meanwhile still then now also later since
     although though despite what why how who where which some many most all both each one officials mr mrs ms
@@ -293,7 +293,7 @@ def _is_boundary(text: str, sent_start: int, t: int, e: int, nxt: int, lowered: 
         return False
     if word in _MAY_END or (len(word) == 1 and word.isalpha()) or _MULTI_DOT.fullmatch(word):
         nm = _WORD_AFTER.match(text, nxt)
-        return nm is not None and nm.group(1).lower() in _OPENERS
+        return nm is not None and nm.group(1).lower() in OPENERS
     return True
 
 

@@ -74,10 +74,7 @@ class DiscordSender:
         return channel
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
-        channel = await self._resolve(channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            raise ChannelGoneError(f"channel {channel_id} is not a text channel")
-        return channel
+        return _messageable(await self._resolve(channel_id), channel_id)
 
     async def post(self, channel_id: int, reply: Reply, *, nonce: str, title: str = "Briefbot",
                    topic: str | None = None) -> int:
@@ -89,9 +86,8 @@ class DiscordSender:
                 name=thread_name(title), auto_archive_duration=1440, applied_tags=tags, **kwargs))
             await self._drop_twins(channel, made.thread, _texts(made.message))
             return made.message.id  # the post's id too
-        if not isinstance(channel, discord.abc.Messageable):
-            raise ChannelGoneError(f"channel {channel_id} is not a text channel")
-        message = await self._paced(lambda: channel.send(**kwargs, nonce=nonce))
+        target = _messageable(channel, channel_id)
+        message = await self._paced(lambda: target.send(**kwargs, nonce=nonce))
         return message.id
 
     async def find(self, channel_id: int, ref: str) -> int | None:
@@ -115,11 +111,10 @@ class DiscordSender:
                 if carries(starter):
                     return starter.id
             return None
-        if not isinstance(channel, discord.abc.Messageable):
-            raise ChannelGoneError(f"channel {channel_id} is not a text channel")
+        target = _messageable(channel, channel_id)
 
         async def scan() -> int | None:
-            async for message in channel.history(limit=HISTORY_LIMIT):
+            async for message in target.history(limit=HISTORY_LIMIT):
                 if carries(message):
                     return message.id
             return None
@@ -147,7 +142,9 @@ class DiscordSender:
     async def _holder(self, channel_id: int, message_id: int) -> discord.abc.Messageable:
         """The channel that holds the message: a forum post's starter message is in the post."""
         channel = await self._resolve(channel_id)
-        return await self._channel(message_id if isinstance(channel, discord.ForumChannel) else channel_id)
+        if isinstance(channel, discord.ForumChannel):
+            return await self._channel(message_id)
+        return _messageable(channel, channel_id)
 
     async def edit(self, channel_id: int, message_id: int, reply: Reply) -> None:
         channel = await self._holder(channel_id, message_id)
@@ -161,8 +158,7 @@ class DiscordSender:
         channel = await self._resolve(channel_id)
         if isinstance(channel, discord.ForumChannel):
             return message_id  # a forum post is its own thread, with its starter message's id
-        channel = await self._channel(channel_id)
-        partial = channel.get_partial_message(message_id)  # type: ignore[attr-defined]
+        partial = _messageable(channel, channel_id).get_partial_message(message_id)  # type: ignore[attr-defined]
         try:
             thread = await self._paced(lambda: partial.create_thread(name=name, auto_archive_duration=1440))
         except _ThreadExists:
@@ -178,6 +174,12 @@ class DiscordSender:
 
 class _ThreadExists(DeliveryError):
     pass
+
+
+def _messageable(channel: object, channel_id: int) -> discord.abc.Messageable:
+    if not isinstance(channel, discord.abc.Messageable):
+        raise ChannelGoneError(f"channel {channel_id} is not a text channel")
+    return channel
 
 
 def _texts(message: discord.Message) -> list[str]:

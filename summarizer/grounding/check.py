@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarizer.grounding.sources import SourceSentence
-from summarizer.sentences import split_sentences
+from summarizer.sentences import OPENERS, split_sentences
 
 MAX_OUTPUT_CHARS = 20_000  # a model's answer or briefing; more is cut before checking
 MAX_CITATIONS = 20  # per sentence
@@ -32,12 +32,9 @@ _QUOTED = re.compile(r"\"([^\"\n]{1,1000})\"|“([^”\n]{1,1000})”|(?<!\w)‘
 _NUMBER = re.compile(r"\d[\d,.]{0,30}")
 _WORD = re.compile(r"[^\W\d_][\w'’.-]{0,80}")
 _POSSESSIVE = re.compile(r"['’]s?$")
-# capitalised words that open sentences or are calendar words need not be names the sources give
-_COMMON = frozenset("""
-a an the he she it they we i you this that these those there here his her its their our my your but and or so
-yet in on at for as after before when while if however meanwhile still then now also later since although
-though despite what why how who where which some many most all both each one both according officials
-separately earlier elsewhere overall instead other others several no not new more less about over under
+# capitalised words that open sentences (the splitter's openers and a few more) need not be names
+_COMMON = OPENERS | frozenset("""
+according separately earlier elsewhere overall instead other others several no not new more less about over under
 """.split())
 
 

@@ -16,6 +16,7 @@ from bot.ingest.scheduler import OnReport, Scheduler
 from bot.ingest.workers import CpuPool
 from bot.language import Language, build_language
 from bot.llm.answers import LLMAnswers
+from bot.llm.briefings import LLMBriefings
 from bot.llm.client import LLMClient, LLMConfig
 from bot.services.actor_views import ActorViews
 from bot.services.actors import ActorStore
@@ -27,6 +28,7 @@ from bot.delivery.router import Router
 from bot.services.sources import SourceService
 from bot.services.subscriptions import SubscriptionService
 from bot.services.threads import ThreadService
+from bot.services.story_briefings import StoryBriefingWriter
 from bot.services.why import WhyService
 from bot.settings import Settings
 from bot.storage.db import open_database
@@ -51,6 +53,7 @@ class App:
     subscriptions: SubscriptionService
     threads: ThreadService
     router: Router
+    story_briefings: StoryBriefingWriter | None = None  # the language model's, when it writes briefings
 
     def scheduler(self, on_report: OnReport | None = None) -> Scheduler:
         return Scheduler(
@@ -64,7 +67,7 @@ class App:
 @asynccontextmanager
 async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
     """Open the database, the HTTP session and the worker pool for the block's duration."""
-    llm = llm_writes_answers(settings)
+    llm = llm_writes_answers(settings) or llm_writes_briefings(settings)
     async with open_database(settings.resolved_database_url, migrate=migrate), AsyncExitStack() as stack:
         log.info("cpus: %s", settings.cpu_plan.describe())
         with CpuPool(settings.cpu_plan.extract_workers) as pool:
@@ -75,11 +78,18 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                                            batch_size=settings.analysis_batch)
                 llm_session = await stack.enter_async_context(aiohttp.ClientSession()) if llm else None
                 if llm:
-                    log.info("answers: written by %s on %s (fallbacks: %s), checked against the sources",
-                             settings.llm_model, urlsplit(settings.llm_base_url or "").hostname,
+                    log.info("%s: written by %s on %s (fallbacks: %s), checked against the sources",
+                             " and ".join(settings.llm_tasks), settings.llm_model,
+                             urlsplit(settings.llm_base_url or "").hostname,
                              ", ".join(settings.llm_fallback_models) or "none")
+                answers = llm_answers(settings, llm_session, language) if llm_session else None
                 asking = AskService(language.answerer, language.embedder,
-                                    llm=llm_answers(settings, llm_session, language) if llm_session else None)
+                                    llm=answers if llm_writes_answers(settings) else None)
+                writer = None
+                if llm_session and llm_writes_briefings(settings):
+                    briefings = LLMBriefings(_llm_client(settings, llm_session),
+                                             max_context_chars=settings.llm_max_context_chars)
+                    writer = StoryBriefingWriter(briefings, rebrief_min_s=settings.llm_rebrief_min_s)
                 yield App(
                     settings=settings,
                     fetcher=fetcher,
@@ -98,6 +108,7 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
                     subscriptions=SubscriptionService(),
                     threads=ThreadService(asking),
                     router=Router(language.topics),
+                    story_briefings=writer,
                 )
 
 
@@ -105,11 +116,20 @@ def llm_writes_answers(settings: Settings) -> bool:
     return settings.llm_base_url is not None and "answers" in settings.llm_tasks
 
 
-def llm_answers(settings: Settings, session: aiohttp.ClientSession, language: Language) -> LLMAnswers:
-    """Answers by the configured model (the operator's own endpoint, so a local one is allowed:
-    this session is not the fetcher's, whose guard refuses private addresses)."""
+def llm_writes_briefings(settings: Settings) -> bool:
+    return settings.llm_base_url is not None and "briefings" in settings.llm_tasks
+
+
+def _llm_client(settings: Settings, session: aiohttp.ClientSession) -> LLMClient:
+    """The configured model's client (the operator's own endpoint, so a local one is allowed: this
+    session is not the fetcher's, whose guard refuses private addresses)."""
     assert settings.llm_base_url is not None and settings.llm_model is not None
     config = LLMConfig(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
                        timeout_s=settings.llm_timeout_s, fallback_models=tuple(settings.llm_fallback_models))
-    return LLMAnswers(LLMClient(config, session), language.answerer,
+    return LLMClient(config, session)
+
+
+def llm_answers(settings: Settings, session: aiohttp.ClientSession, language: Language) -> LLMAnswers:
+    """Answers by the configured model."""
+    return LLMAnswers(_llm_client(settings, session), language.answerer, stream=settings.llm_stream,
                       max_context_chars=settings.llm_max_context_chars)

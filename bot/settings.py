@@ -13,7 +13,7 @@ from bot.cpus import CpuPlan, plan
 from bot.ingest.allowlist import parse_allowed
 
 
-LLM_TASKS = frozenset({"answers"})  # what the language model may write
+LLM_TASKS = frozenset({"briefings", "answers"})  # what the language model may write
 
 
 def _split_csv(value: object) -> object:
@@ -90,7 +90,7 @@ class Settings(BaseSettings):
     answer_reader: bool = False
     analysis_batch: int = Field(16, ge=1, le=256)
 
-    # A language model for answers, on any OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM
+    # A language model for story briefings and answers, on any OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM
     # Studio, a hosted API); unset: offline only. Its text is shown only after the grounding check.
     llm_base_url: str | None = None
     llm_model: str | None = Field(None, validate_default=True)  # as the server names it (case-sensitive)
@@ -98,7 +98,9 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(30.0, gt=0, le=600)
     llm_max_context_chars: int = Field(12_000, ge=1_000, le=500_000)
     llm_fallback_models: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    llm_tasks: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["answers"])
+    llm_tasks: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["briefings", "answers"])
+    llm_rebrief_min_s: float = Field(300.0, ge=0, le=86_400)  # a story's briefing is rewritten at most this often
+    llm_stream: bool = True  # answers in threads and /ask are streamed, their checked sentences shown as they come
 
     # Delivery to subscribed channels
     delivery_concurrency: int = Field(4, ge=1, le=32)
@@ -136,8 +138,7 @@ class Settings(BaseSettings):
     def _llm_tasks_known(cls, value: list[str]) -> list[str]:
         unknown = sorted(set(value) - LLM_TASKS)
         if unknown:
-            raise ValueError(f"unknown task(s) {', '.join(unknown)}: use {', '.join(sorted(LLM_TASKS))} (the "
-                             "model writes answers; story briefings by the model are not built yet)")
+            raise ValueError(f"unknown task(s) {', '.join(unknown)}: use briefings, answers or both")
         return value
 
     @field_validator("llm_base_url")

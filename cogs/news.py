@@ -8,10 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.render import send_reply
+from bot.discord.render import edit_kwargs, send_reply
 from bot.presenters.answers import present_answer
 from bot.presenters.briefs import present_brief
 from bot.presenters.why import present_why
+from bot.services.views import AnswerView
 
 if TYPE_CHECKING:
     from bot.discord.client import Briefbot
@@ -42,11 +43,22 @@ class NewsCog(commands.Cog):
         await self.bot.models_ready()
         guild_id = interaction.guild_id or 0
         channel = interaction.channel
+        streamed = False
+
+        async def progress(view: AnswerView) -> None:  # the "thinking…" reply shows the answer as it grows
+            nonlocal streamed
+            await interaction.edit_original_response(**edit_kwargs(present_answer(view)))
+            streamed = True
+
         if isinstance(channel, discord.Thread) and await self.app.threads.stories_of(channel.id):
-            view = await self.app.threads.answer(guild_id, channel.id, question)  # from the thread's story
+            view = await self.app.threads.answer(guild_id, channel.id, question,  # from the thread's story
+                                                 on_progress=progress)
         else:
-            view = await self.app.asking.ask(guild_id, question)
-        await send_reply(interaction, present_answer(view))
+            view = await self.app.asking.ask(guild_id, question, on_progress=progress)
+        if streamed:
+            await interaction.edit_original_response(**edit_kwargs(present_answer(view)))
+        else:
+            await send_reply(interaction, present_answer(view))
 
     @app_commands.command(name="why", description="What happened to an article: fetched, story, topics")
     @app_commands.describe(url="The article's web address")

@@ -35,7 +35,7 @@ from bot.presenters.message import EMBEDS_PER_MESSAGE, Reply
 from bot.services.briefs import BriefService
 from bot.services.scope import article_links, guild_source_ids
 from bot.services.views import StoryBrief
-from bot.storage.models import Article, Delivery, DeliveryUpdate, Notice, Subscription
+from bot.storage.models import Article, Delivery, DeliveryUpdate, Notice, StoryBriefing, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +66,14 @@ class DeliverReport:
     sent: int = 0
     digests: int = 0
     updates: int = 0
+    rebriefs: int = 0  # posted briefings edited to show the model's newer briefing
     notices: int = 0
     retried: int = 0
     paused_channels: set[int] = field(default_factory=set)
 
     @property
     def anything(self) -> bool:
-        return bool(self.sent or self.digests or self.updates or self.notices)
+        return bool(self.sent or self.digests or self.updates or self.rebriefs or self.notices)
 
 
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
@@ -104,6 +105,7 @@ class Deliverer:
         await self._digests(report)
         await self._threads(report)
         await self._updates(report)
+        await self._rebriefs(report)
         await self._notices(report)
         return report
 
@@ -167,8 +169,8 @@ class Deliverer:
         d.sent_at = self._clock()
         d.last_error = None
         if story is not None:
-            d.sources_count = story.sources_count
-        await d.save(update_fields=["message_id", "status", "sent_at", "last_error", "sources_count"])
+            d.sources_count, d.briefing_rev = story.sources_count, story.briefing_rev
+        await d.save(update_fields=["message_id", "status", "sent_at", "last_error", "sources_count", "briefing_rev"])
         await self._thread_or_later(d, story.title if story else "Briefing")
 
     async def _thread_or_later(self, d: Delivery, title: str) -> None:
@@ -292,6 +294,8 @@ class Deliverer:
             await self._sender.edit(d.channel_id, d.message_id,  # type: ignore[arg-type]
                                     present_delivery(story, reason=d.reason, ref=marker("b", d.id), style=look.style,
                                                      role_id=look.role_id))
+            d.briefing_rev = story.briefing_rev
+            await d.save(update_fields=["briefing_rev"])
         if d.thread_id is None:
             await self._thread(d, story.title)
         assert d.thread_id is not None
@@ -310,6 +314,38 @@ class Deliverer:
         await u.save(update_fields=["status", "message_id", "sent_at", "last_error"])
         d.sources_count = story.sources_count
         await d.save(update_fields=["sources_count"])
+
+    # ------------------------------------------------------------------ briefings rewritten by the model
+
+    async def _rebriefs(self, report: DeliverReport) -> None:
+        """Edit the posted briefings of stories the model (re)wrote since they were posted; a
+        rewrite counts as shown once no briefing of its story and server shows an older one."""
+        for row in await StoryBriefing.filter(pending_edit=True).order_by("written_at").limit(100):
+            mine = Delivery.filter(story_id=row.story_id, guild_id=row.guild_id,  # type: ignore[attr-defined]
+                                   digest_key__isnull=True, briefing_rev__lt=row.rev)
+            for d in await mine.filter(status="sent", message_id__not_isnull=True).order_by("id").limit(50):
+                try:
+                    await self._rebrief(d, row.rev, report)
+                except (ChannelGoneError, MissingAccessError) as exc:  # gone or closed: nothing to edit
+                    log.info("briefing %s in channel %s not edited: %s", d.message_id, d.channel_id, exc)
+                    await Delivery.filter(id=d.id).update(briefing_rev=row.rev)
+                except DeliveryError as exc:  # tried again on the next pass
+                    log.info("briefing %s in channel %s not edited yet: %s", d.message_id, d.channel_id, exc)
+                    report.retried += 1
+            if not await mine.filter(status__in=["pending", "sending", "sent"]).exists():
+                await StoryBriefing.filter(id=row.id, rev=row.rev).update(pending_edit=False)
+
+    async def _rebrief(self, d: Delivery, rev: int, report: DeliverReport) -> None:
+        story = await self._story(d.guild_id, d.story_id)
+        if story is None or story.briefing_rev <= d.briefing_rev:  # nothing newer that this server sees
+            await Delivery.filter(id=d.id).update(briefing_rev=rev)
+            return
+        look = await _look(d)
+        await self._sender.edit(d.channel_id, d.message_id,  # type: ignore[arg-type]
+                                present_delivery(story, reason=d.reason, ref=marker("b", d.id), style=look.style,
+                                                 role_id=look.role_id))
+        await Delivery.filter(id=d.id).update(briefing_rev=story.briefing_rev)
+        report.rebriefs += 1
 
     # ------------------------------------------------------------------ failures and notices
 

@@ -11,7 +11,7 @@ import discord
 
 from bot.app import App
 from bot.delivery.deliverer import Deliverer
-from bot.delivery.loop import run_delivery
+from bot.delivery.loop import run_delivery, run_rebriefs
 from bot.discord.client import Briefbot
 from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
@@ -42,12 +42,13 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, shutdown)
 
-    deliver_wakeup = asyncio.Event()
+    deliver_wakeup, rebrief_wakeup = asyncio.Event(), asyncio.Event()
 
     def analysed(done: list) -> None:  # type: ignore[type-arg]
         failed = sum(1 for d in done if d.error)
         log.info("analysed %d article(s)%s", len(done), f", {failed} failed" if failed else "")
         deliver_wakeup.set()
+        rebrief_wakeup.set()
 
     async def deliver() -> None:
         await bot.wait_until_ready()
@@ -75,6 +76,10 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
             asyncio.create_task(analyse(), name="analysis"),
             asyncio.create_task(deliver(), name="delivery"),
         ]
+        if app.story_briefings is not None:
+            tasks.append(asyncio.create_task(
+                run_rebriefs(app.story_briefings, stop, rebrief_wakeup, deliver_wakeup,
+                             tick_s=app.settings.delivery_tick_s), name="llm briefings"))
         stopper = asyncio.create_task(stop.wait(), name="stop")
         try:
             done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)

@@ -73,6 +73,8 @@ def model_label(view: AnswerView) -> str:
     offline answerer answered instead (plain text)."""
     if view.model is None:
         return ""
+    if view.partial:
+        return f"{one_line(view.model)[:80]} is writing… (the sentences checked so far)"
     return "answered offline" if view.model == "offline" else f"answered by {one_line(view.model)[:80]}"
 
 

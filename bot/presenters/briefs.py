@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.presenters.common import day, outlet_link, stamp, statement_line, when
+from bot.presenters.common import day, source_links, stamp, statement_line, when, written_by
 from bot.presenters.message import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_TITLE_LIMIT,
@@ -48,7 +48,8 @@ def story_embed(story: StoryBrief, budget: int = EMBED_TOTAL_LIMIT) -> Embed:
     briefing the rest; optional fields go first when the briefing would be squeezed."""
     title = escape_truncate(one_line(story.title) or "(untitled story)",
                             min(EMBED_TITLE_LIMIT, max(60, budget // 5)))
-    footer = f"Story {story.story_id} · first seen {when(story.first_seen_at)} · last seen {_last(story)}"
+    footer = (f"Story {story.story_id} · first seen {when(story.first_seen_at)} · last seen {_last(story)}"
+              f"{written_by(story)}")
     share = max(80, budget // 5)
     fields = [
         Field(f"Sources ({max(story.sources_count, len(story.links))})",
@@ -84,8 +85,7 @@ def _last(story: StoryBrief) -> str:
 def _sources(story: StoryBrief, limit: int) -> str:
     total = max(story.sources_count, len(story.links))
     unlinked = total - len(story.links)  # counted sources without a link here
-    links = [outlet_link(a, limit=60) for a in story.links]
-    return join_with_more(links, limit, " · ", unlinked) or f"{total} sources"
+    return join_with_more(source_links(story), limit, " · ", unlinked) or f"{total} sources"
 
 
 def _actors(story: StoryBrief, limit: int) -> str:

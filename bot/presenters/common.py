@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.presenters.message import escape_markdown, escape_truncate, link, one_line, truncate, utc
-from bot.services.views import ArticleLink, StatementView
+from bot.services.views import ArticleLink, StatementView, StoryBrief
 
 QUOTE_LIMIT = 300
 
@@ -44,6 +44,20 @@ def role_mention(role_id: int) -> str:
 
 def outlet_link(article: ArticleLink, *, limit: int = 80) -> str:
     return link(truncate(one_line(article.outlet) or "source", limit), article.url)
+
+
+def source_links(story: StoryBrief, *, limit: int = 60) -> list[str]:
+    """The story's outlets as links, numbered ``[1] Outlet`` when its briefing (a model's) cites
+    them by number."""
+    links = [outlet_link(a, limit=limit) for a in story.links]
+    if story.written_by:
+        links = [f"{escape_markdown(f'[{k}]')} {text}" for k, text in enumerate(links, start=1)]
+    return links
+
+
+def written_by(story: StoryBrief) -> str:
+    """`` · briefing by MODEL`` for a footer, when a language model wrote the briefing."""
+    return f" · briefing by {truncate(one_line(story.written_by), 60)}" if story.written_by else ""
 
 
 def article_link(article: ArticleLink, *, limit: int = 150) -> str:

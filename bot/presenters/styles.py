@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.presenters.common import outlet_link, role_mention, statement_line
+from bot.presenters.common import outlet_link, role_mention, source_links, statement_line, written_by
 from bot.presenters.message import CONTENT_LIMIT, escape_truncate, join_with_more, link, one_line, pack_lines
 from bot.services.subscriptions import STYLES
 from bot.services.views import StoryBrief
@@ -40,8 +40,7 @@ def plain_story(story: StoryBrief, *, reason: str | None, ref: str, role_id: int
     matched; the briefing gets the room the rest leaves."""
     title = escape_truncate(one_line(story.title) or "(untitled story)", _TITLE_CHARS)
     total = max(story.sources_count, len(story.links))
-    sources = join_with_more([outlet_link(a, limit=60) for a in story.links], _OUTLETS_CHARS, " · ",
-                             total - len(story.links))
+    sources = join_with_more(source_links(story), _OUTLETS_CHARS, " · ", total - len(story.links))
     lines_after = [f"Sources ({total}): {sources}" if sources else f"{total} sources"]
     if story.statement is not None:
         lines_after.append("Strongest statement: " + statement_line(story.statement, speaker=True, limit=250,
@@ -49,7 +48,7 @@ def plain_story(story: StoryBrief, *, reason: str | None, ref: str, role_id: int
     why = escape_truncate(one_line(reason or ""), 200)
     if why:
         lines_after.append(f"Why: {why}")
-    lines_after.append(f"-# Story {story.story_id} · {ref}")
+    lines_after.append(f"-# Story {story.story_id}{written_by(story)} · {ref}")
     top = f"{ping(role_id)}**{head}** · {title}"
     rest = "\n".join(lines_after)
     room = CONTENT_LIMIT - len(top) - len(rest) - 2

@@ -10,7 +10,7 @@ show them, marked as not the answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -44,9 +44,11 @@ class AskService:
         self._documents = documents
 
     async def ask(self, guild_id: int, question: str, *, story_id: int | None = None,
-                  story_ids: Sequence[int] = (), history: Sequence[tuple[str, str]] = ()) -> AnswerView:
+                  story_ids: Sequence[int] = (), history: Sequence[tuple[str, str]] = (),
+                  on_progress: Callable[[AnswerView], Awaitable[None]] | None = None) -> AnswerView:
         """Answer ``question`` from the server's recent articles, or from the given stories' (all
-        their articles, later ones included)."""
+        their articles, later ones included). ``on_progress``: where a language model streams its
+        answer, its checked sentences so far (``partial``), before the answer is returned."""
         question = " ".join(question.split())
         if not question:
             raise InvalidInputError("ask a question, e.g. what did Khamenei say about Israel?")
@@ -71,7 +73,8 @@ class AskService:
         if self._llm is not None:
             links = await article_links([int(d.id) for d in docs], sources)
             outlets = {str(i): link.outlet for i, link in links.items()}
-            written = await self._llm.run(question, docs, outlets, tuple(history))
+            progress = _views(on_progress, question, sources, len(docs), self._llm.model) if on_progress else None
+            written = await self._llm.run(question, docs, outlets, tuple(history), on_progress=progress)
             answer, model = written.answer, written.model
         else:
             answer = await asyncio.to_thread(self._answerer.run, question, docs, tuple(history))
@@ -107,6 +110,16 @@ class AskService:
         scores = matrix @ np.asarray(qvec, dtype=np.float32)
         best = np.argsort(-scores)[: self._documents]
         return [ids[i] for i in best]
+
+
+def _views(on_progress: Callable[[AnswerView], Awaitable[None]], question: str, sources: list[int], considered: int,
+           model: str) -> Callable[[Answer], Awaitable[None]]:
+    """A streamed answer's progress, shown as partial answers."""
+    async def progress(answer: Answer) -> None:
+        await on_progress(AnswerView(question, True, answer.text, await _numbered(answer, sources), considered,
+                                     model=model, partial=True))
+
+    return progress
 
 
 async def _numbered(answer: Answer, sources: list[int]) -> tuple[NumberedCitation, ...]:

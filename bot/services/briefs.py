@@ -15,7 +15,7 @@ from bot.ingest.pipeline import utcnow
 from bot.services.analysis import vector_of
 from bot.services.scope import article_links, guild_source_ids, parse_since, visible_article_ids
 from bot.services.views import ActorRef, ArticleLink, BriefResult, StatementView, StoryBrief
-from bot.storage.models import Actor, Article, ArticleSighting, Statement, Story
+from bot.storage.models import Actor, Article, ArticleSighting, Statement, Story, StoryBriefing
 from summarizer.topics import Topic, TopicMatcher
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class BriefService:
                 note = (f"Nothing new on \u201c{topic}\u201d in the last 24 hours; the latest stories on it"
                         if topic else "Nothing new in the last 24 hours; the latest stories")
         picked = candidates[: max(1, min(limit, 10))]
-        stories = await self._briefs(picked, source_ids, reasons)
+        stories = await self._briefs(guild_id, picked, source_ids, reasons)
         if note and stories:
             start = min(s.last_seen_at for s in stories)
         return BriefResult(stories=tuple(stories), topic=topic, since=start,
@@ -96,7 +96,7 @@ class BriefService:
         if not seen:
             return None
         candidate = _Candidate(story, sorted({a for a, _ in seen}), {s for _, s in seen})
-        briefs = await self._briefs([candidate], source_ids, {})
+        briefs = await self._briefs(guild_id, [candidate], source_ids, {})
         return briefs[0] if briefs else None
 
     async def _candidates_since(self, start: datetime | None, source_ids: list[int]) -> list[_Candidate]:
@@ -152,7 +152,7 @@ class BriefService:
         hits = await asyncio.to_thread(match)
         return [c for c, _, _ in hits], {c.story.id: reason for c, _, reason in hits}
 
-    async def _briefs(self, picked: Sequence[_Candidate], source_ids: list[int],
+    async def _briefs(self, guild_id: int, picked: Sequence[_Candidate], source_ids: list[int],
                       reasons: dict[int, str]) -> list[StoryBrief]:
         if not picked:
             return []
@@ -169,6 +169,8 @@ class BriefService:
         # summarised by the earliest article its own sources found
         first = {c.story.id: min(c.article_ids, key=lambda a: (_when(links.get(a)), a)) for c in picked}
         own = {r["id"]: r for r in await Article.filter(id__in=list(first.values())).values("id", "title", "summary")}
+        written = {b.story_id: b for b in await StoryBriefing.filter(  # type: ignore[attr-defined]
+            story_id__in=[c.story.id for c in picked], guild_id=guild_id, rev__gt=0)}
         out = []
         for c in picked:
             story = c.story
@@ -190,14 +192,34 @@ class BriefService:
             if best is not None and best.article_id in links:
                 view = StatementView(best.id, best.speaker, best.cue, best.text, best.kind, links[best.article_id],
                                      best.published_at)
+            llm = written.get(story.id)
+            by_llm = _llm_briefing(llm, set(c.article_ids), links, outlet_links) if llm is not None else None
             out.append(StoryBrief(
                 story_id=story.id, title=mine.get("title") or story.title,
-                briefing=mine.get("summary") or story.briefing or "",
+                briefing=by_llm or mine.get("summary") or story.briefing or "",
+                written_by=llm.model if by_llm and llm else None, briefing_rev=llm.rev if by_llm and llm else 0,
                 first_seen_at=story.first_seen_at, last_seen_at=story.last_seen_at,
                 sources_count=len(c.source_ids), links=tuple(outlet_links), actors=refs, statement=view,
                 reason=reasons.get(story.id),
             ))
         return out
+
+
+def _llm_briefing(row: StoryBriefing, visible: set[int], links: dict[int, ArticleLink],
+                  outlets: list[ArticleLink]) -> str | None:
+    """The model's briefing with each sentence's ``[k]``: the k-th outlet of the story's sources, as
+    this guild lists them. None when it cites an article this guild no longer sees."""
+    number = {link.outlet: k for k, link in enumerate(outlets, start=1)}
+    parts = []
+    for sentence in row.sentences:
+        cited = [int(c[0]) for c in sentence.get("cites", ())]
+        if not cited or not set(cited) <= visible or any(a not in links for a in cited):
+            return None
+        marks = "".join(f"[{k}]" for k in sorted({number[links[a].outlet] for a in cited if links[a].outlet in number}))
+        if not marks:
+            return None
+        parts.append(f"{sentence['text']} {marks}")
+    return " ".join(parts) or None
 
 
 def _chunks(ids: list[int], size: int = 2000) -> list[list[int]]:

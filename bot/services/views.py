@@ -49,6 +49,8 @@ class StoryBrief:
     actors: tuple[ActorRef, ...]  # key actors, most mentioned first
     statement: StatementView | None  # the strongest statement (a direct quote when there is one)
     reason: str | None = None  # why it matched the topic ("topic Iran 0.82; actors Iran, Israel")
+    written_by: str | None = None  # the language model that wrote ``briefing`` across its outlets, if one did
+    briefing_rev: int = 0  # that briefing's revision (bot.services.story_briefings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,7 @@ class AnswerView:
     articles_considered: int = 0
     short: ShortAnswer | None = None
     model: str | None = None  # with a language model set up: the model that answered, or "offline"
+    partial: bool = False  # a streamed answer's checked sentences so far; the whole answer follows
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,16 @@ from bot.services.analysis import vector_of
 from bot.services.briefs import parse_topic
 from bot.services.scope import article_links, guild_source_ids, visible_article_ids
 from bot.services.views import ArticleTrace, TopicHit, TraceStep
-from bot.storage.models import Article, ArticleSighting, Delivery, PipelineEvent, Source, Story, Subscription
+from bot.storage.models import (
+    Article,
+    ArticleSighting,
+    Delivery,
+    PipelineEvent,
+    Source,
+    Story,
+    StoryBriefing,
+    Subscription,
+)
 from summarizer.topics import TopicMatcher
 
 class WhyService:
@@ -65,6 +74,8 @@ class WhyService:
             steps = tuple(s for s in steps if s.stage != "topic")
         elif story is not None:
             steps = steps + tuple(await self._deliveries(guild_id, story.id))
+        if story is not None:
+            steps = steps + tuple(await self._llm_briefing(guild_id, story.id))
         return ArticleTrace(
             url=url, found=True, article=link, summary=article.summary, story_id=story.id if story else None,
             story_title=story.title if story else None, story_sources=story_sources, steps=steps,
@@ -91,6 +102,22 @@ class WhyService:
                                                                           if d.last_error else "")
             out.append(TraceStep(d.sent_at or d.created_at, "delivery", d.status, detail))
         return out
+
+    @staticmethod
+    async def _llm_briefing(guild_id: int, story_id: int) -> list[TraceStep]:
+        """The language model's briefing of the story here: who wrote it, from how many articles,
+        and what its last try dropped ("llm sentence 2 dropped: '14' not in [3]")."""
+        row = await StoryBriefing.get_or_none(story_id=story_id, guild_id=guild_id)
+        if row is None:
+            return []
+        if row.rev:
+            outcome = f"written by {row.model}"[:32]
+            detail = f"revision {row.rev}, from {len(row.articles)} articles"
+        else:
+            outcome, detail = "offline", "the earliest article's summary is the briefing"
+        if row.dropped:
+            detail += "; last try: " + "; ".join(str(r) for r in row.dropped[:10])
+        return [TraceStep(row.written_at, "llm briefing", outcome, detail[:1500])]
 
     async def _topic_hits(self, guild_id: int, article: Article) -> list[TopicHit]:
         subs = await Subscription.filter(guild_id=guild_id).order_by("id").limit(25)

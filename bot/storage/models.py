@@ -56,6 +56,30 @@ class Story(Model):
         table = "stories"
 
 
+class StoryBriefing(Model):
+    """A story's briefing written by the configured language model across its outlets, as one guild
+    sees it (its own sources' articles only), kept when it passed the grounding check; ``sentences``
+    is empty when it did not, and ``dropped`` says why (shown by `/why`)."""
+
+    id = fields.IntField(primary_key=True)
+    story: fields.ForeignKeyRelation[Story] = fields.ForeignKeyField(
+        "models.Story", related_name="llm_briefings", on_delete=fields.CASCADE
+    )
+    guild_id = fields.BigIntField()
+    articles = fields.JSONField(default=list, description="the article ids it was written from, sorted")
+    sentences = fields.JSONField(default=list, description="[{text, cites: [[article id, start, end], ...]}]")
+    model = fields.CharField(max_length=256, description="the model that wrote it, or offline")
+    dropped = fields.JSONField(default=list, description="why sentences or the whole briefing were not used")
+    rev = fields.IntField(default=1, description="bumped on each rewrite: posted briefings showing less are edited")
+    pending_edit = fields.BooleanField(default=True, db_index=True)
+    story_seen_at = fields.DatetimeField(description="the story's last_seen_at when it was last looked at")
+    written_at = fields.DatetimeField()
+
+    class Meta:
+        table = "story_briefings"
+        unique_together = (("story", "guild_id"),)
+
+
 class Article(Model):
     id = fields.IntField(primary_key=True)
     source: fields.ForeignKeyRelation[Source] = fields.ForeignKeyField(
@@ -239,6 +263,7 @@ class Delivery(Model):
     next_attempt_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
+    briefing_rev = fields.IntField(default=0, description="the model-written briefing's revision it shows (0: none)")
 
     class Meta:
         table = "deliveries"

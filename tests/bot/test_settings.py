@@ -31,12 +31,13 @@ def test_language_model_settings_are_checked_and_secrets_stay_out_of_errors() ->
     ok = Settings(_env_file=None, llm_base_url="http://127.0.0.1:11434/", llm_model=" llama3.1:8b ",
                   llm_fallback_models="Small-1B, tiny")
     assert (ok.llm_base_url, ok.llm_model, ok.llm_fallback_models, ok.llm_tasks) == (
-        "http://127.0.0.1:11434/v1", "llama3.1:8b", ["Small-1B", "tiny"], ["answers"])
+        "http://127.0.0.1:11434/v1", "llama3.1:8b", ["Small-1B", "tiny"], ["briefings", "answers"])
+    assert Settings(_env_file=None, llm_base_url="http://x", llm_model="m", llm_tasks="answers").llm_tasks == ["answers"]
     secrets = {"llm_api_key": "sk-never-shown", "discord_token": "token-never-shown"}
     for bad, says in [({"llm_base_url": "http://127.0.0.1:11434"}, "LLM_MODEL is required"),
                       ({"llm_base_url": "127.0.0.1:11434", "llm_model": "m"}, "must be an http(s) URL"),
-                      ({"llm_base_url": "http://x", "llm_model": "m", "llm_tasks": "answers,briefings"},
-                       "not built yet")]:
+                      ({"llm_base_url": "http://x", "llm_model": "m", "llm_tasks": "answers,summaries"},
+                       "unknown task(s) summaries")]:
         with pytest.raises(ValidationError) as refused:
             Settings(_env_file=None, **secrets, **bad)
         assert says in str(refused.value) and "never-shown" not in str(refused.value)

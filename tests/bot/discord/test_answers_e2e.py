@@ -7,8 +7,9 @@ is refused; a follow-up ("what else did he say?") is read with the thread's last
 And on a real database with the real models: every article of a long story is read in full, later
 updates included; with the trained reader switched on (ANSWER_READER=true), the answer carries its
 short answer and a made-up fact is refused. With a language model set up (a scripted
-OpenAI-compatible server), a thread's answer is the model's when it is grounded, named in the
-reply's last line, and the offline one when the model invents a quote.
+OpenAI-compatible server), a story told by three outlets gets one briefing by the model, edited in
+place as outlets arrive; a thread's answer is the model's when it is grounded, named in the reply's
+last line, and the offline one when the model invents a quote.
 
 The questions were chosen so the rule-based Answerer of the time answers and refuses them (probed
 by hand); any reader that finds the answer anywhere in a story must do the same.
@@ -89,8 +90,9 @@ def ask_in_thread(rig: Rig, question: str) -> dict[str, Any]:
     d, thread_id = rig.d, thread_of(rig)
     before = len(d.messages(thread_id))
     d.post_user_message(thread_id, rig.reader, question, mention_bot=True)
-    replies = d.wait_for(lambda d: [m for m in d.messages(thread_id)[before:]
-                                    if m["author"]["id"] == str(d.bot_user_id)], timeout=60, what="a reply")
+    replies = d.wait_for(lambda d: [m for m in d.messages(thread_id)[before:]  # whole, not while streamed
+                                    if m["author"]["id"] == str(d.bot_user_id) and "is writing…" not in m["content"]],
+                         timeout=60, what="a reply")
     assert replies[0].get("message_reference"), replies[0]  # a reply to the question
     return replies[0]
 
@@ -199,20 +201,43 @@ async def test_with_the_reader_on_a_story_answer_carries_its_short_answer_and_a_
     assert not refused.answered and refused.text == "The sources don't say." and refused.citations == ()
 
 
-def test_with_a_language_model_a_thread_answer_is_the_models_when_grounded_and_offline_otherwise(
+def test_with_a_language_model_a_three_outlet_story_gets_one_briefing_and_thread_answers_are_its_own(
         tmp_path_factory: pytest.TempPathFactory) -> None:
-    def first_on_khamenei(body: dict[str, Any]) -> Scripted:  # a faithful model: one source sentence, cited
-        n, sentence = next((n, s) for n, s in sorted(source_lines(body).items()) if "Khamenei" in s)
+    """The model briefs a story across its outlets once a second one reports it, and the posted
+    briefing is edited in place when the third arrives (LLM_REBRIEF_MIN_S=0); a thread answer is the
+    model's when grounded, and the offline one when it invents a quote; /why names who wrote the
+    briefing; the key is never in the log or /why."""
+
+    def model(body: dict[str, Any]) -> Scripted:  # a faithful model
+        lines = source_lines(body)
+        if body["messages"][-1]["content"].endswith("Write the briefing."):  # each outlet's first sentence
+            prompt = body["messages"][-1]["content"]
+            firsts: dict[str, int] = {}
+            for n in sorted(lines):
+                outlet = prompt.split(f"[{n}] (", 1)[1].split(")", 1)[0]
+                firsts.setdefault(outlet, n)
+            return Scripted.answer(" ".join(f"{lines[n]} [{n}]" for n in firsts.values()))
+        n, sentence = next((n, s) for n, s in sorted(lines.items()) if "Khamenei" in s)  # an answer
         return Scripted.answer(f"{sentence.rstrip('.')} [{n}].")
 
-    with LLMStandIn() as llm, running(tmp_path_factory.mktemp("llm"), LLM_BASE_URL=llm.root,
-                                      LLM_MODEL="Writer-8B", LLM_API_KEY="sk-e2e-secret") as r:
-        llm.respond = first_on_khamenei
+    def briefing_requests() -> int:
+        return sum(1 for r in llm.requests if r.body["messages"][-1]["content"].endswith("Write the briefing."))
+
+    third = ("Tehran Times", "https://tehran-times.example/khamenei", "Supreme leader Ali Khamenei told air force "
+             "commanders on Monday that talks with Washington would achieve nothing.")
+    with LLMStandIn() as llm, StaticServer() as web, running(
+            tmp_path_factory.mktemp("llm"), LLM_BASE_URL=llm.root, LLM_MODEL="Writer-8B",
+            LLM_API_KEY="sk-e2e-secret", LLM_REBRIEF_MIN_S="0") as r:
+        llm.respond = model
+        third_feed = web.set("/third.xml", _rss(third[0], [
+            ("Khamenei: talks with Washington would achieve nothing", third[1], third[2], NOW - timedelta(hours=1))]))
         d = r.d
         final(d.invoke(r.guild, r.news, r.admin, "subscribe", {"topic": "Iran supreme leader"}))
         final(d.invoke(r.guild, r.news, r.admin, "source", {"url": r.feeds["wire"]}, subcommand="add"))
         d.wait_for(lambda d: briefings(d, r.news), timeout=120, what="the briefing")
         d.wait_for(lambda d: d.thread_of(thread_of(r)), timeout=30, what="its thread")
+        assert briefing_requests() == 0  # one outlet: the offline briefing
+
         answer = ask_in_thread(r, "What did Khamenei say about talks with the United States?")
         assert answer["content"].rstrip().endswith("-# answered by Writer\\-8B"), answer["content"]
         assert "Khamenei" in answer["content"] and "[1]" in answer["content"]
@@ -220,5 +245,44 @@ def test_with_a_language_model_a_thread_answer_is_the_models_when_grounded_and_o
         llm.script(Scripted.answer("Khamenei called the talks “a trap for fools” [1]."))  # an invented quote
         offline = ask_in_thread(r, "How did Khamenei describe the talks?")
         assert "a trap for fools" not in text_of(offline) and offline["content"].rstrip().endswith("answered offline")
+
+        def two_sentences(body: dict[str, Any]) -> Scripted:  # streamed, held inside the second sentence
+            lines = [(n, t) for n, t in sorted(source_lines(body).items()) if "Khamenei" in t or "He " in t][:2]
+            first = f"{lines[0][1]} [{lines[0][0]}] "
+            return Scripted.answer(first + f"{lines[1][1]} [{lines[1][0]}]", hold_after=len(first.split()) // 3 + 2)
+
+        llm.respond = two_sentences
+        before = len(d.messages(thread_of(r)))
+        d.post_user_message(thread_of(r), r.reader, "What else did Khamenei say?", mention_bot=True)
+        partial = d.wait_for(lambda d: [m for m in d.messages(thread_of(r))[before:] if "is writing…" in m["content"]],
+                             timeout=60, what="the answer shown while the model writes")[0]
+        assert "[1]" in partial["content"] and "[2]" not in partial["content"]
+        llm.hold.set()
+        whole = d.wait_for(lambda d: [m for m in d.messages(thread_of(r)) if m["id"] == partial["id"]
+                                      and m["content"].rstrip().endswith("answered by Writer\\-8B")],
+                           timeout=60, what="the streamed reply edited into the whole answer")[0]
+        assert "[2]" in whole["content"] and whole["edited_timestamp"]
+        llm.hold.clear()  # and by /ask: its "thinking…" reply shows the checked sentences, then the whole answer
+        ix = d.invoke(r.guild, thread_of(r), r.reader, "ask", {"question": "What else did Khamenei say?"})
+        assert "is writing…" in final(ix)["content"] and "[2]" not in final(ix)["content"]
+        llm.hold.set()
+        whole = d.wait_for(lambda d: [m for m in [ix.original] if m and "answered by Writer" in m["content"]],
+                           timeout=60, what="/ask's reply edited into the whole answer")[0]
+        assert "[2]" in whole["content"] and len(ix.followups) == 0
+        llm.respond = model
+
+        final(d.invoke(r.guild, r.news, r.admin, "source", {"url": r.feeds["gulf"]}, subcommand="add"))
+        two = d.wait_for(lambda d: [m for m in briefings(d, r.news) if "briefing by Writer" in text_of(m)],
+                         timeout=120, what="the briefing rewritten by the model across two outlets")[0]
+        assert "\\[1\\]" in two["embeds"][0]["description"] and "\\[2\\]" in two["embeds"][0]["description"]
+        final(d.invoke(r.guild, r.news, r.admin, "source", {"url": third_feed}, subcommand="add"))
+        three = d.wait_for(lambda d: [m for m in briefings(d, r.news) if "\\[3\\]" in text_of(m)],
+                           timeout=120, what="the briefing edited when the third outlet arrives")[0]
+        assert three["id"] == two["id"] and three["edited_timestamp"] and len(briefings(d, r.news)) == 1
+        assert "Supreme leader Ali Khamenei told air force commanders" in three["embeds"][0]["description"]
+        assert "Tehran Times" in text_of(three) and briefing_requests() == 2
+
+        why = final(d.invoke(r.guild, r.news, r.admin, "why", {"url": third[1]}))
+        assert "written by Writer-8B" in text_of(why).replace("\\", "") and "sk-e2e-secret" not in text_of(why)
         assert "sk-e2e-secret" not in r.bot.log and "dropped: quote 'a trap for fools'" in r.bot.log
         no_violations(d)

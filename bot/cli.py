@@ -24,7 +24,7 @@ from rich.text import Text
 
 from bot.app import App, llm_answers, llm_writes_answers, open_app
 from bot.batch import BatchReport, InputAborted, analysis_record, answer_record, document_of, read_records, run_batches
-from bot.errors import BriefbotError
+from bot.errors import BriefbotError, ConfigError
 from bot.ingest.pipeline import PollReport
 from bot.services.analysis import AnalysedArticle
 from bot.presenters.common import every
@@ -33,9 +33,14 @@ from bot.services.files import check_regular_file, read_capped
 from bot.services.sources import MAX_INTERVAL_S, MAX_OPML_BYTES
 from bot.settings import Settings
 from bot.storage import queries
-from bot.storage.db import upgrade
+from bot.storage.db import open_database, upgrade
+from bot.workers.registry import WorkerRegistry
+from bot.workers.roles import ALL, describe, parse_roles
+from bot.workers.runlock import one_run_per_sqlite
+from bot.workers.status import StatusService
 
 log = logging.getLogger(__name__)
+OTHERS_IDLE_S = 5.0  # an analyser without a poller in its process looks for new articles this often
 # Markup is off: titles, URLs and errors come from feeds and users, and a `[/]` in them must print
 # as itself. Styling is applied with Text pieces (see `line`), never by parsing a string.
 out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
@@ -158,19 +163,40 @@ async def gather_with_progress(label: str, jobs: list[Awaitable[T]]) -> list[T |
 
 @app.command()
 @command
-async def run() -> None:
+async def run(
+    roles: Annotated[str | None, typer.Option(
+        "--roles", help="This process's roles, comma-separated: gateway, poll, analyse, deliver (default: all). "
+                        "A subset needs PostgreSQL; see README, Running on several machines.")] = None,
+) -> None:
     """Run Briefbot: the Discord bot when DISCORD_TOKEN is set, otherwise locally in the terminal."""
     settings = load_settings()
-    if settings.discord_token is not None:
-        from bot.discord.runner import run_discord
+    chosen = parse_roles(roles)
+    if settings.discord_token is None and chosen & {"gateway", "deliver"}:
+        if chosen != ALL:
+            raise ConfigError("the gateway and deliver roles need DISCORD_TOKEN")
+    with one_run_per_sqlite(settings.resolved_database_url, chosen):
+        if settings.discord_token is not None:
+            from bot.discord.runner import run_discord
 
-        _log_at(settings.log_level)
+            _log_at(settings.log_level)
+            async with open_app(settings) as ctx:
+                registry = WorkerRegistry(chosen, heartbeat_s=settings.worker_heartbeat_s)
+                await registry.start()
+                try:
+                    await run_discord(ctx, roles=chosen, registry=registry)
+                finally:
+                    await registry.stop()
+            return
+        if "poll" in chosen:
+            out.print("DISCORD_TOKEN is not set: running locally, polling sources and printing what arrives "
+                      "(Ctrl-C stops).")
         async with open_app(settings) as ctx:
-            await run_discord(ctx)
-        return
-    out.print("DISCORD_TOKEN is not set: running locally, polling sources and printing what arrives (Ctrl-C stops).")
-    async with open_app(settings) as ctx:
-        await run_local(ctx)
+            registry = WorkerRegistry(chosen - {"gateway", "deliver"}, heartbeat_s=settings.worker_heartbeat_s)
+            await registry.start()
+            try:
+                await run_local(ctx, registry=registry, roles=chosen)
+            finally:
+                await registry.stop()
 
 
 def _log_at(level: str) -> None:
@@ -212,20 +238,32 @@ async def sync(
     out.print(f"Registered {len(names)} commands {where}: " + ", ".join("/" + n for n in sorted(names)))
 
 
-async def run_local(ctx: App, *, demo: bool = True) -> None:
+async def run_local(ctx: App, *, demo: bool = True, registry: WorkerRegistry | None = None,
+                    roles: frozenset[str] = ALL) -> None:
+    """Poll and analyse (the roles asked for, both by default), printing what arrives."""
     _log_at(ctx.settings.log_level)
     stop, wakeup = asyncio.Event(), asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    warm = asyncio.create_task(asyncio.to_thread(ctx.language.warm_up))  # models load while polling starts
+    # the models load while polling starts
+    warm = asyncio.create_task(asyncio.to_thread(ctx.language.warm_up)) if "analyse" in roles else None
+    beats = asyncio.create_task(registry.run(stop)) if registry is not None else None
 
     def on_report(report: PollReport) -> None:
         print_report(report)
+        if registry is not None:
+            registry.count("poll")
         if report.new:
             wakeup.set()
 
+    def analysed(done: list[AnalysedArticle]) -> None:
+        if registry is not None:
+            registry.count("analyse", len(done))
+        print_briefings(done)
+
     async def analyse() -> None:
+        assert warm is not None
         try:
             await warm
         except Exception as exc:
@@ -233,11 +271,15 @@ async def run_local(ctx: App, *, demo: bool = True) -> None:
             err.print(line(("error:", "red"), f" the language models did not load ({exc}); articles are "
                            "stored but not analysed"))
             return
-        await ctx.analysis.run_forever(stop, wakeup, print_briefings)
+        # without a poller here, what other processes store is looked for every few seconds
+        await ctx.analysis.run_forever(stop, wakeup, analysed, idle_s=30.0 if "poll" in roles else OTHERS_IDLE_S)
 
-    analysis = asyncio.create_task(analyse())
+    analysis = asyncio.create_task(analyse() if "analyse" in roles else stop.wait())
     try:
-        if not await queries.has_scheduled_sources():
+        if "poll" not in roles:
+            out.print(f"Roles {describe(roles)}: analysing what the pollers store (Ctrl-C stops).")
+            await stop.wait()
+        elif not await queries.has_scheduled_sources():
             if demo:
                 with resources.as_file(resources.files("bot") / "demo" / "demo-feed.xml") as path:
                     report = await ctx.ingest.ingest_file(path, fetch_pages=False)
@@ -247,13 +289,14 @@ async def run_local(ctx: App, *, demo: bool = True) -> None:
                 else:
                     out.print("The demo feed is stored already: `briefbot articles` lists it.")
             out.print("No sources yet. Add one with: briefbot source add URL  (new sources are picked up while this runs)")
-        await ctx.scheduler(on_report=on_report).run_forever(stop)
+        if "poll" in roles:
+            await ctx.scheduler(on_report=on_report).run_forever(stop)
     finally:
         stop.set()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         analysis.cancel()
-        await asyncio.gather(analysis, return_exceptions=True)
+        await asyncio.gather(analysis, *([beats] if beats else []), return_exceptions=True)
     out.print("stopped")
 
 
@@ -349,6 +392,38 @@ async def articles(
         when = (r.published_at or r.fetched_at).strftime("%Y-%m-%d %H:%M")
         table.add_row(str(r.id), when, r.source, r.title or "(untitled)", r.extraction)
     out.print(table)
+
+
+@app.command()
+@command
+async def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False) -> None:
+    """The `briefbot run` processes (live, gone or stopped, with their roles and jobs done) and the
+    work waiting, per kind."""
+    settings = load_settings()
+    async with open_database(settings.resolved_database_url):
+        view = await StatusService(heartbeat_s=settings.worker_heartbeat_s).status()
+    if as_json:
+        out.print_json(json.dumps({
+            "at": view.at.isoformat(),
+            "workers": [{"id": w.id, "host": w.host, "pid": w.pid, "roles": w.roles.split(","), "state": w.state,
+                         "started_at": w.started_at.isoformat(), "heartbeat_at": w.heartbeat_at.isoformat(),
+                         "done": w.done} for w in view.workers],
+            "queues": view.queues,
+        }))
+        return
+    if view.workers:
+        table = Table("id", "state", "host", "pid", "roles", "started", "last heartbeat", "jobs done")
+        for w in view.workers:
+            done = ", ".join(f"{role} {n}" for role, n in sorted(w.done.items())) or "none yet"
+            table.add_row(str(w.id), w.state, w.host, str(w.pid), w.roles, w.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                          w.heartbeat_at.strftime("%Y-%m-%d %H:%M:%S"), done)
+        out.print(table)
+    else:
+        out.print("No `briefbot run` process in the last 24 hours.")
+    queues = Table("waiting", "count")
+    for kind, n in view.queues.items():
+        queues.add_row(kind, str(n))
+    out.print(queues)
 
 
 # -- sources -----------------------------------------------------------------------------------

@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     # Delivery to subscribed channels
     delivery_concurrency: int = Field(4, ge=1, le=32)
     delivery_tick_s: float = Field(5.0, gt=0)
+    worker_heartbeat_s: float = Field(10.0, ge=1, le=3600)  # `briefbot status` shows a worker gone after 3 missed
     delivery_requests_per_s: float = Field(40.0, gt=0, le=50)
 
     log_level: str = "INFO"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from bot.delivery.deliverer import Deliverer
 from bot.delivery.router import Router
@@ -14,8 +15,9 @@ log = logging.getLogger(__name__)
 
 
 async def run_delivery(router: Router, deliverer: Deliverer, stop: asyncio.Event, wakeup: asyncio.Event, *,
-                       tick_s: float = 5.0) -> None:
-    """Route and deliver whenever ``wakeup`` is set, and every ``tick_s`` (digests, retries)."""
+                       tick_s: float = 5.0, on_sent: Callable[[int], None] | None = None) -> None:
+    """Route and deliver whenever ``wakeup`` is set, and every ``tick_s`` (digests, retries);
+    ``on_sent``: the messages each pass posted or edited."""
     while not stop.is_set():
         wakeup.clear()
         progressed = False
@@ -23,6 +25,8 @@ async def run_delivery(router: Router, deliverer: Deliverer, stop: asyncio.Event
             routed = await router.route_pending()
             sent = await deliverer.run_once()
             progressed = bool(routed.articles) or sent.anything
+            if on_sent is not None:
+                on_sent(sent.sent + sent.digests + sent.updates + sent.rebriefs + sent.notices)
             if routed.deliveries or routed.updates or sent.anything:
                 log.info("delivery: %d new, %d updates queued; %d briefings, %d digests, %d updates, %d edits, "
                          "%d notices sent", routed.deliveries, routed.updates, sent.sent, sent.digests, sent.updates,

@@ -15,6 +15,8 @@ from bot.delivery.loop import run_delivery, run_rebriefs
 from bot.discord.client import Briefbot
 from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
+from bot.workers.registry import WorkerRegistry
+from bot.workers.roles import ALL
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +29,15 @@ def _token(app: App) -> str:
     return app.settings.discord_token.get_secret_value().strip()
 
 
-async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None = None) -> None:
-    """Connect to Discord and run the polling and analysis loops until SIGINT/SIGTERM."""
+async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: WorkerRegistry | None = None,
+                      on_ready: Callable[[Briefbot], object] | None = None) -> None:
+    """Run this process's roles until SIGINT/SIGTERM: the gateway connection, polling, analysis
+    and delivery (every role by default). Without the gateway, Discord is used over HTTP only."""
     token = _token(app)
     configure_endpoints(app.settings)
     stop, wakeup = asyncio.Event(), app.analysis.wakeup
     loop = asyncio.get_running_loop()
-    bot = Briefbot(app)
+    bot = Briefbot(app, warm_up="gateway" in roles or "analyse" in roles)
 
     def shutdown() -> None:
         log.info("stopping")
@@ -47,20 +51,29 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
     def analysed(done: list) -> None:  # type: ignore[type-arg]
         failed = sum(1 for d in done if d.error)
         log.info("analysed %d article(s)%s", len(done), f", {failed} failed" if failed else "")
+        if registry is not None:
+            registry.count("analyse", len(done))
         deliver_wakeup.set()
         rebrief_wakeup.set()
 
     async def deliver() -> None:
-        await bot.wait_until_ready()
+        if "gateway" in roles:
+            await bot.wait_until_ready()
+        else:
+            log.info("delivering over Discord's HTTP API (no gateway connection in this process)")
         deliverer = Deliverer(bot.sender, app.briefs, concurrency=app.settings.delivery_concurrency)
-        await run_delivery(app.router, deliverer, stop, deliver_wakeup, tick_s=app.settings.delivery_tick_s)
+        await run_delivery(app.router, deliverer, stop, deliver_wakeup, tick_s=app.settings.delivery_tick_s,
+                           on_sent=(lambda n: registry.count("deliver", n)) if registry is not None else None)
 
     async def analyse() -> None:
         await bot.models_ready()
         log.info("language models ready")
-        await app.analysis.run_forever(stop, wakeup, analysed)
+        # without a poller here, what other processes store is looked for every few seconds
+        await app.analysis.run_forever(stop, wakeup, analysed, idle_s=30.0 if "poll" in roles else 5.0)
 
     def on_report(report) -> None:  # type: ignore[no-untyped-def]
+        if registry is not None:
+            registry.count("poll")
         if report.new:
             wakeup.set()
 
@@ -70,19 +83,24 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
         except discord.LoginFailure as exc:
             raise ConfigError("Discord refused DISCORD_TOKEN (is it the bot token from the developer portal?)") \
                 from exc
-        tasks = [
-            asyncio.create_task(bot.connect(reconnect=True), name="gateway"),
-            asyncio.create_task(app.scheduler(on_report=on_report).run_forever(stop), name="scheduler"),
-            asyncio.create_task(analyse(), name="analysis"),
-            asyncio.create_task(deliver(), name="delivery"),
-        ]
-        if app.story_briefings is not None:
-            tasks.append(asyncio.create_task(
-                run_rebriefs(app.story_briefings, stop, rebrief_wakeup, deliver_wakeup,
-                             tick_s=app.settings.delivery_tick_s), name="llm briefings"))
+        gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway") if "gateway" in roles else None
+        tasks = []
+        if "poll" in roles:
+            tasks.append(asyncio.create_task(app.scheduler(on_report=on_report).run_forever(stop), name="scheduler"))
+        if "analyse" in roles:
+            tasks.append(asyncio.create_task(analyse(), name="analysis"))
+            if app.story_briefings is not None:
+                tasks.append(asyncio.create_task(
+                    run_rebriefs(app.story_briefings, stop, rebrief_wakeup, deliver_wakeup,
+                                 tick_s=app.settings.delivery_tick_s), name="llm briefings"))
+        if "deliver" in roles:
+            tasks.append(asyncio.create_task(deliver(), name="delivery"))
+        if registry is not None:
+            tasks.append(asyncio.create_task(registry.run(stop), name="heartbeat"))
         stopper = asyncio.create_task(stop.wait(), name="stop")
         try:
-            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait([*tasks, *([gateway] if gateway else []), stopper],
+                                         return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 if task is not stopper and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
@@ -91,15 +109,15 @@ async def run_discord(app: App, *, on_ready: Callable[[Briefbot], object] | None
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
             # the loops finish the step they are in (a post, a batch) while Discord is still there
-            gateway, workers = tasks[0], tasks[1:]
-            _, late = await asyncio.wait(workers, timeout=SHUTDOWN_GRACE_S)
+            _, late = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE_S) if tasks else (set(), set())
             for task in late:
                 task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             await bot.close()
             for task in (gateway, stopper):
-                task.cancel()
-            await asyncio.gather(gateway, stopper, return_exceptions=True)
+                if task is not None:
+                    task.cancel()
+            await asyncio.gather(*(t for t in (gateway, stopper) if t is not None), return_exceptions=True)
 
 
 async def sync_commands(app: App, guild_id: int | None) -> list[str]:

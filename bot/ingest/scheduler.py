@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
 
@@ -16,6 +16,9 @@ from bot.storage.models import Source
 log = logging.getLogger(__name__)
 
 OnReport = Callable[[PollReport], Awaitable[None] | None]
+# A scheduled poll claims its source for this long (its next_poll_at moves on by it): another poller
+# process leaves it alone meanwhile, and a poller that died mid-poll hands it on when it expires.
+POLL_CLAIM = timedelta(minutes=10)
 
 
 class Scheduler:
@@ -41,6 +44,20 @@ class Scheduler:
             query = query.filter(Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=self._clock()))
         return [s for s in await query.order_by("next_poll_at", "id") if s.id not in self._in_flight]
 
+    async def claim(self, sources: list[Source]) -> list[Source]:
+        """The due ``sources`` this poller claimed: a conditional update on ``next_poll_at``, so
+        that of several poller processes exactly one polls each source."""
+        until = self._clock() + POLL_CLAIM
+        mine = []
+        for source in sources:
+            due = Source.filter(id=source.id)
+            due = due.filter(next_poll_at__isnull=True) if source.next_poll_at is None \
+                else due.filter(next_poll_at=source.next_poll_at)
+            if await due.update(next_poll_at=until):
+                source.next_poll_at = until
+                mine.append(source)
+        return mine
+
     def start_due(self, sources: list[Source]) -> list[asyncio.Task[PollReport]]:
         tasks = []
         for source in sources:
@@ -63,7 +80,7 @@ class Scheduler:
         try:
             while not stop.is_set():
                 try:
-                    self.start_due(await self.due_sources())
+                    self.start_due(await self.claim(await self.due_sources()))
                 except Exception:  # the database may be briefly unavailable: try again next tick
                     log.exception("scheduler tick failed")
                 try:
@@ -71,11 +88,15 @@ class Scheduler:
                 except TimeoutError:
                     pass
         finally:
-            pending = list(self._in_flight.values())
-            for task in pending:
+            pending = dict(self._in_flight)
+            for task in pending.values():
                 task.cancel()
             if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+                await asyncio.gather(*pending.values(), return_exceptions=True)
+                try:  # their claims go back: the next start polls them at once
+                    await Source.filter(id__in=list(pending)).update(next_poll_at=self._clock())
+                except Exception:
+                    log.warning("could not hand back %d poll claims; they expire in %s", len(pending), POLL_CLAIM)
 
     async def _poll(self, source: Source) -> PollReport:
         async with self._limit:

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 MODELS_MODULE = "bot.storage.models"
 MIGRATIONS_MODULE = "bot.storage.migrations"
+MIGRATION_LOCK_KEY = 0x62726966  # "brif": the advisory lock that serialises migrations on PostgreSQL
 
 
 # SQLite: WAL with synchronous=NORMAL is durable against crashes of the process (not of the
@@ -65,14 +66,34 @@ def _redacted(url: str) -> str:
 
 
 async def upgrade(url: str, *, progress: Any = None) -> None:
-    """Apply every pending migration (forward only)."""
+    """Apply every pending migration (forward only). On PostgreSQL, processes starting together
+    migrate one after the other (an advisory lock): the first applies, the others find it done."""
     _ensure_sqlite_dir(url)
     try:
-        await _migrate(config=tortoise_config(url), direction="forward", progress=progress)
+        async with _migration_lock(url):
+            await _migrate(config=tortoise_config(url), direction="forward", progress=progress)
     except (OSError, DBConnectionError, ConfigurationError) as exc:
         raise ConfigError(f"cannot open the database {_redacted(url)}: {exc}") from exc
     finally:
         await Tortoise.close_connections()
+
+
+@asynccontextmanager
+async def _migration_lock(url: str) -> AsyncIterator[None]:
+    if url.startswith("sqlite://"):  # SQLite: the database file's own lock serialises writers
+        yield
+        return
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect("postgresql://" + url.split("://", 1)[1])
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise DBConnectionError(str(exc)) from exc
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+        yield
+    finally:
+        await conn.close()  # closing the session releases its advisory lock
 
 
 @asynccontextmanager

@@ -322,3 +322,19 @@ class ThreadTurn(Model):
 
     class Meta:
         table = "thread_turns"
+
+
+class Worker(Model):
+    """A `briefbot run` process: its roles and heartbeat (`briefbot status` lists them)."""
+
+    id = fields.IntField(primary_key=True)
+    host = fields.CharField(max_length=255)
+    pid = fields.IntField()
+    roles = fields.CharField(max_length=64, description="gateway,poll,analyse,deliver")
+    started_at = fields.DatetimeField()
+    heartbeat_at = fields.DatetimeField(db_index=True)
+    stopped_at = fields.DatetimeField(null=True)
+    done = fields.JSONField(default=dict, description="role -> jobs done")
+
+    class Meta:
+        table = "workers"

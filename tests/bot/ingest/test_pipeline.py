@@ -235,6 +235,23 @@ async def test_faults_are_recorded_and_backed_off_while_good_sources_ingest(env:
     assert await Article.all().count() == 4
 
 
+async def test_two_pollers_claim_each_due_source_once(env: Env) -> None:
+    """Two poller processes (two schedulers on one database) both see the same due sources; each
+    source is claimed, so polled, by exactly one of them, and is not due again until it is polled."""
+    ids = [(await Source.create(url=env.publish(f"p{i}", items(base(env.server), f"p{i}", 1)), url_key=f"p{i}",
+                                kind="feed", primed=True)).id for i in range(6)]
+    first, second = Scheduler(env.ingestor, clock=env.clock), Scheduler(env.ingestor, clock=env.clock)
+    seen = await asyncio.gather(first.due_sources(), second.due_sources())
+    assert [len(s) for s in seen] == [6, 6]
+    mine = await asyncio.gather(first.claim(seen[0]), second.claim(seen[1]))
+    claimed = [s.id for s in mine[0]] + [s.id for s in mine[1]]
+    assert sorted(claimed) == sorted(ids)  # each once, by one of them
+    assert await first.due_sources() == [] and await second.due_sources() == []
+    reports = await asyncio.gather(*first.start_due(mine[0]), *second.start_due(mine[1]))
+    assert sorted(r.source_id for r in reports) == sorted(ids) and all(len(r.new) == 1 for r in reports)
+    assert all(s.next_poll_at > env.clock.now + timedelta(seconds=500) for s in await Source.filter(id__in=ids))
+
+
 async def test_source_is_disabled_after_repeated_failures(env: Env) -> None:
     url = env.server.set("/f/down", b"down", status=503, etag=False)
     source = await Source.create(url=url, url_key="down", kind="feed", primed=True)

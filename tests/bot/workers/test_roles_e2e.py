@@ -1,0 +1,64 @@
+"""End to end on PostgreSQL (make test-pg): Briefbot as two processes against the Discord stand-in.
+One runs the gateway, polling and analysis; the other delivers, over Discord's HTTP API only (no
+gateway connection). A subscribed story reaches its channel once, with its thread, posted by the
+deliverer; `briefbot status` shows both processes with their roles and jobs."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.bot.discord.test_bot_e2e import NOW, _rss, final, no_violations, text_of
+from tests.bot.discord.test_delivery_e2e import briefings
+from tests.summarizer.fixtures.story_pairs import JOIN
+from tests.support.botproc import BotProcess, bot_env, run_once
+from tests.support.discord import MANAGE_GUILD, DiscordStandIn
+from tests.support.static_server import StaticServer
+
+
+async def test_a_gateway_process_and_a_deliver_process_post_each_story_once(db_url: str, tmp_path: Path) -> None:
+    if not db_url.startswith("postgres"):
+        pytest.skip("several processes need PostgreSQL (make test-pg)")
+    kh = JOIN[0]
+    with DiscordStandIn(interaction_deadline=3.0) as d, StaticServer() as web:
+        feed = web.set("/wire.xml", _rss("Wire One", [
+            (kh.a.title, "https://wire-one.example/khamenei-talks", kh.a.lead, NOW - timedelta(hours=2))]))
+        guild = d.add_guild("Newsroom")
+        news = d.add_channel(guild, "iran-desk")
+        admin = d.add_user("editor")
+        d.add_member(guild, admin, permissions=MANAGE_GUILD)
+        env = bot_env({}, DISCORD_TOKEN=d.token, DISCORD_API_BASE=d.api_base, DISCORD_GATEWAY_URL=d.gateway_url,
+                      DATABASE_URL=db_url, DATA_DIR=str(tmp_path / "data"), FETCH_ALLOW_PRIVATE="true",
+                      FETCH_PAGES="false", EXTRACT_WORKERS="1", MODEL_THREADS="1", LOG_LEVEL="INFO",
+                      POLL_INTERVAL_S="3600", BACKFILL_ITEMS="10", DELIVERY_TICK_S="1", WORKER_HEARTBEAT_S="1")
+        assert run_once(env, "sync").returncode == 0
+        front = BotProcess(env, "run", "--roles", "gateway,poll,analyse").start()
+        back = BotProcess(env, "run", "--roles", "deliver").start()
+        try:
+            d.wait_ready(timeout=90)
+            front.wait_log("connected as", timeout=60)
+            final(d.invoke(guild, news, admin, "subscribe", {"topic": "Iran supreme leader"}))
+            final(d.invoke(guild, news, admin, "source", {"url": feed}, subcommand="add"))
+            posted = d.wait_for(lambda d: briefings(d, news), timeout=120, what="the briefing, by the deliverer")
+            d.wait_for(lambda d: d.threads(news), timeout=30, what="its thread")
+            back.wait_log("delivery: .* 1 briefings", timeout=30)
+            assert "delivering over Discord's HTTP API" in back.log
+            assert len(posted) == 1 and "Khamenei" in text_of(posted[0])
+            assert not [ln for ln in front.lines if "delivery:" in ln]  # the front process never delivers
+            assert d.identifies == 1  # the deliverer never connected to the gateway
+            for _ in range(100):  # the jobs reach the table with the next heartbeat
+                workers = json.loads(run_once(env, "status", "--json").stdout)["workers"]
+                if sum(w["done"].get("deliver", 0) for w in workers) >= 1:
+                    break
+            roles = sorted((tuple(w["roles"]), w["state"]) for w in workers)
+            assert roles == [(("deliver",), "live"), (("gateway", "poll", "analyse"), "live")]
+            assert sum(w["done"].get("analyse", 0) for w in workers) >= 1
+            no_violations(d)
+        finally:
+            codes = (front.stop(), back.stop())
+        assert codes == (0, 0), front.log[-2000:] + back.log[-2000:]
+        assert "Traceback" not in front.log + back.log, (front.log + back.log)[-5000:]
+    assert len(briefings(d, news)) == 1

@@ -290,12 +290,7 @@ class Deliverer:
             await u.save(update_fields=["status"])
             return
         if d.digest_key is None:  # a briefing of its own: refresh its sources count and links in place
-            look = await _look(d)  # an edit pings nobody, the role's mention stays as posted
-            await self._sender.edit(d.channel_id, d.message_id,  # type: ignore[arg-type]
-                                    present_delivery(story, reason=d.reason, ref=marker("b", d.id), style=look.style,
-                                                     role_id=look.role_id))
-            d.briefing_rev = story.briefing_rev
-            await d.save(update_fields=["briefing_rev"])
+            await self._edit_briefing(d, story)
         if d.thread_id is None:
             await self._thread(d, story.title)
         assert d.thread_id is not None
@@ -340,12 +335,18 @@ class Deliverer:
         if story is None or story.briefing_rev <= d.briefing_rev:  # nothing newer that this server sees
             await Delivery.filter(id=d.id).update(briefing_rev=rev)
             return
+        await self._edit_briefing(d, story)
+        report.rebriefs += 1
+
+    async def _edit_briefing(self, d: Delivery, story: StoryBrief) -> None:
+        """Show ``story`` as it is now in the posted briefing, and record the revision it shows (an
+        edit pings nobody: the role's mention stays as posted)."""
         look = await _look(d)
         await self._sender.edit(d.channel_id, d.message_id,  # type: ignore[arg-type]
                                 present_delivery(story, reason=d.reason, ref=marker("b", d.id), style=look.style,
                                                  role_id=look.role_id))
+        d.briefing_rev = story.briefing_rev
         await Delivery.filter(id=d.id).update(briefing_rev=story.briefing_rev)
-        report.rebriefs += 1
 
     # ------------------------------------------------------------------ failures and notices
 

@@ -43,7 +43,7 @@ bench: $(STAMP) ## Benchmarks: ingest, analysis (alone and while ingesting), abs
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.analysis
 	$(BIN)/python -m bench.contention
-	$(BIN)/python -m bench.contention --separate
+	$(BIN)/python -m bench.contention --in-thread
 	$(BIN)/python -m bench.bench_abstractive
 	$(BIN)/python -m bench.commands
 	$(BIN)/python -m bench.delivery

@@ -32,6 +32,7 @@ from bot.services.story_briefings import StoryBriefingWriter
 from bot.services.why import WhyService
 from bot.settings import Settings
 from bot.storage.db import open_database
+from bot.workers.analyser import IN_FLIGHT, AnalyserProcess, ArticleAnalyzer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,13 @@ class App:
     router: Router
     story_briefings: StoryBriefingWriter | None = None  # the language model's, when it writes briefings
 
+    def warm_up(self, *, analyser: bool = True) -> None:
+        """Load the models (blocking: call it in a thread): the answerer's (commands need it) and,
+        with ``analyser``, the analyser's, in its own process when it has one."""
+        if analyser:
+            self.analysis.warm_up()
+        self.language.answerer.warm_up()
+
     def scheduler(self, on_report: OnReport | None = None) -> Scheduler:
         return Scheduler(
             self.ingestor,
@@ -65,8 +73,9 @@ class App:
 
 
 @asynccontextmanager
-async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator[App]:
-    """Open the database, the HTTP session and the worker pool for the block's duration."""
+async def open_app(settings: Settings, *, migrate: bool = True, analysis_process: bool = False) -> AsyncIterator[App]:
+    """Open the database, the HTTP session and the worker pool for the block's duration;
+    ``analysis_process``: the analyser's model work runs in a child process (bot/workers/analyser.py)."""
     llm = llm_writes_answers(settings) or llm_writes_briefings(settings)
     async with open_database(settings.resolved_database_url, migrate=migrate), AsyncExitStack() as stack:
         log.info("cpus: %s", settings.cpu_plan.describe())
@@ -74,8 +83,13 @@ async def open_app(settings: Settings, *, migrate: bool = True) -> AsyncIterator
             async with Fetcher(settings) as fetcher:
                 ingestor = Ingestor(settings, fetcher, pool)
                 language = build_language(settings)
-                analysis = AnalysisService(language.analyzer, language.clusterer, ActorStore(),
-                                           batch_size=settings.analysis_batch)
+                analyzer: ArticleAnalyzer = language.analyzer
+                if analysis_process:
+                    analyzer = AnalyserProcess.for_settings(settings)
+                    stack.callback(analyzer.close)
+                analysis = AnalysisService(analyzer, language.clusterer, ActorStore(),
+                                           batch_size=settings.analysis_batch,
+                                           in_flight=IN_FLIGHT if analysis_process else 1)
                 llm_session = await stack.enter_async_context(aiohttp.ClientSession()) if llm else None
                 if llm:
                     log.info("%s: written by %s on %s (fallbacks: %s), checked against the sources",

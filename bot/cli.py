@@ -179,7 +179,7 @@ async def run(
             from bot.discord.runner import run_discord
 
             _log_at(settings.log_level)
-            async with open_app(settings) as ctx:
+            async with open_app(settings, analysis_process=settings.analysis_process) as ctx:
                 registry = WorkerRegistry(chosen, heartbeat_s=settings.worker_heartbeat_s)
                 await registry.start()
                 try:
@@ -190,7 +190,7 @@ async def run(
         if "poll" in chosen:
             out.print("DISCORD_TOKEN is not set: running locally, polling sources and printing what arrives "
                       "(Ctrl-C stops).")
-        async with open_app(settings) as ctx:
+        async with open_app(settings, analysis_process=settings.analysis_process) as ctx:
             registry = WorkerRegistry(chosen - {"gateway", "deliver"}, heartbeat_s=settings.worker_heartbeat_s)
             await registry.start()
             try:
@@ -247,7 +247,7 @@ async def run_local(ctx: App, *, demo: bool = True, registry: WorkerRegistry | N
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     # the models load while polling starts
-    warm = asyncio.create_task(asyncio.to_thread(ctx.language.warm_up)) if "analyse" in roles else None
+    warm = asyncio.create_task(asyncio.to_thread(ctx.warm_up)) if "analyse" in roles else None
     beats = asyncio.create_task(registry.run(stop)) if registry is not None else None
 
     def on_report(report: PollReport) -> None:

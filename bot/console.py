@@ -155,7 +155,7 @@ class ConsoleSession:
 
     async def models(self) -> None:
         if self._warm is None:
-            self._warm = asyncio.create_task(asyncio.to_thread(self.app.language.warm_up))
+            self._warm = asyncio.create_task(asyncio.to_thread(self.app.warm_up))
         await asyncio.shield(self._warm)
 
     async def analyse_pending(self) -> None:

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     answer_min_score: float = Field(0.43, gt=0, lt=1)
     answer_reader: bool = False
     analysis_batch: int = Field(16, ge=1, le=256)
+    # `briefbot run` analyses in a child process (bot/workers/analyser.py): ingestion no longer slows it down
+    analysis_process: bool = True
 
     # A language model for story briefings and answers, on any OpenAI-compatible server (Ollama, vLLM, llama.cpp, LM
     # Studio, a hosted API); unset: offline only. Its text is shown only after the grounding check.

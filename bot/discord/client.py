@@ -28,7 +28,7 @@ def intents_for(app: App) -> discord.Intents:
 class Briefbot(commands.Bot):
     """Slash commands only; cogs get the services they need from ``app``."""
 
-    def __init__(self, app: App, *, warm_up: bool = True) -> None:
+    def __init__(self, app: App, *, warm_up: bool = True, analyses: bool = True) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents_for(app),
@@ -42,6 +42,7 @@ class Briefbot(commands.Bot):
         # one sender (one request pace) for delivery and for the admins' test sends
         self.sender = DiscordSender(self, requests_per_s=app.settings.delivery_requests_per_s)
         self._warm_up = warm_up
+        self._analyses = analyses  # this process runs the analyser: its models load at start too
         self.warm: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
@@ -50,12 +51,13 @@ class Briefbot(commands.Bot):
         self.tree.on_error = on_tree_error  # type: ignore[method-assign]
         await setup_cogs(self)
         if self._warm_up:  # the models load in a thread: the gateway connects and commands answer meanwhile
-            self.warm = asyncio.create_task(asyncio.to_thread(self.app.language.warm_up), name="warm-up")
+            self.warm = asyncio.create_task(asyncio.to_thread(self.app.warm_up, analyser=self._analyses),
+                                            name="warm-up")
 
     async def models_ready(self) -> None:
         """Wait for the language models (commands that need them call this after deferring)."""
         if self.warm is None:
-            self.warm = asyncio.create_task(asyncio.to_thread(self.app.language.warm_up), name="warm-up")
+            self.warm = asyncio.create_task(asyncio.to_thread(self.app.warm_up, analyser=False), name="warm-up")
         await asyncio.shield(self.warm)
 
     async def on_message(self, message: discord.Message) -> None:

@@ -37,7 +37,7 @@ async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: Worker
     configure_endpoints(app.settings)
     stop, wakeup = asyncio.Event(), app.analysis.wakeup
     loop = asyncio.get_running_loop()
-    bot = Briefbot(app, warm_up="gateway" in roles or "analyse" in roles)
+    bot = Briefbot(app, warm_up="gateway" in roles or "analyse" in roles, analyses="analyse" in roles)
 
     def shutdown() -> None:
         log.info("stopping")

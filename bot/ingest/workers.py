@@ -65,13 +65,18 @@ class CpuPool:
         self.close()
 
 
-def _worker_init(parent: int, check_every_s: float = 1.0) -> None:
-    # Ctrl-C reaches the whole process group: the parent shuts the workers down in order.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _worker_init(parent: int) -> None:
+    guard_worker(parent)
     # Extraction is background work: on shared cores the analyser and the commands come first.
     os.nice(_NICE)
-    # A parent killed outright (kill -9, the OOM killer) shuts nothing down: the worker notices that
-    # it was orphaned and exits, whatever it is doing (a pipe's EOF would only be seen between tasks).
+
+
+def guard_worker(parent: int, check_every_s: float = 1.0) -> None:
+    """Set up a worker process of ``parent``: Ctrl-C reaches the whole process group, so the worker
+    ignores it and the parent shuts it down in order; and a parent killed outright (kill -9, the OOM
+    killer) shuts nothing down, so the worker notices that it was orphaned and exits, whatever it is
+    doing (a pipe's EOF would only be seen between tasks)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, args=(parent, check_every_s), daemon=True,
                      name="briefbot-orphan-watch").start()
 

@@ -19,7 +19,7 @@ from bot.ingest.pipeline import utcnow
 from bot.services.actors import ActorStore
 from bot.storage.bounds import FieldTooLong, cut, fit, fit_instance, fitted
 from bot.storage.models import Article, ArticleSighting, Mention, PipelineEvent, Statement, Story
-from summarizer.analyzer import Analyzer
+from bot.workers.analyser import ArticleAnalyzer
 from summarizer.stories import StoryCandidate, StoryClusterer, StoryState
 from summarizer.types import Analysis, Document
 
@@ -58,17 +58,24 @@ def vector_of(data: bytes | None) -> np.ndarray | None:
 
 
 class AnalysisService:
-    """Analyses pending articles in batches. Model work runs in one worker thread at a time."""
+    """Analyses pending articles in batches. Model work runs in one worker thread at a time (which
+    waits for the analyser's process when ``analyzer`` is a :class:`~bot.workers.analyser.AnalyserProcess`)."""
 
-    def __init__(self, analyzer: Analyzer, clusterer: StoryClusterer, actors: ActorStore, *, batch_size: int = 16,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, analyzer: ArticleAnalyzer, clusterer: StoryClusterer, actors: ActorStore, *, batch_size: int = 16,
+                 in_flight: int = 1, clock: Callable[[], datetime] = utcnow) -> None:
         self._analyzer = analyzer
+        self._in_flight = in_flight  # batches handed to the analyser at once (>1 only if it queues calls)
         self._clusterer = clusterer
         self._actors = actors
         self._batch_size = batch_size
         self._clock = clock
         self._lock = asyncio.Lock()
+        self._one_by_one = asyncio.Lock()
         self.wakeup = asyncio.Event()  # set when new articles are stored: the loop runs at once
+
+    def warm_up(self) -> None:
+        """Load the analyser's models (blocking: call it in a thread)."""
+        self._analyzer.warm_up()
 
     def notify(self) -> None:
         """New articles are waiting (called by ingestion)."""
@@ -104,18 +111,32 @@ class AnalysisService:
 
     async def process_pending(self, limit: int = 500) -> list[AnalysedArticle]:
         """Analyse up to ``limit`` unanalysed articles, oldest first, each claimed before it is
-        analysed (several processes may share the database: each article is analysed once)."""
+        analysed (several processes may share the database: each article is analysed once).
+
+        With ``in_flight`` above 1 the next batches are claimed and handed to the analyser before
+        this one is stored, so an analyser in its own process never waits for the database."""
         done: list[AnalysedArticle] = []
         async with self._lock:
-            while len(done) < limit:
-                batch = await self._claim(min(self._batch_size, limit - len(done)))
-                if not batch:
-                    break
-                try:
-                    done.extend(await self._process(batch))
-                except BaseException:
+            queued: list[tuple[list[Article], asyncio.Task[list[Analysis | BaseException]]]] = []
+            claimed = 0
+            try:
+                while True:
+                    while len(queued) < self._in_flight and claimed < limit:
+                        batch = await self._claim(min(self._batch_size, limit - claimed))
+                        if not batch:
+                            break
+                        claimed += len(batch)
+                        queued.append((batch, asyncio.create_task(self._analyse(batch))))
+                    if not queued:
+                        break
+                    batch, analysing = queued[0]
+                    done.extend(await self._store_all(batch, await analysing))
+                    queued.pop(0)
+            except BaseException:
+                for batch, analysing in queued:
+                    analysing.cancel()
                     await self._release(batch)
-                    raise
+                raise
         return done
 
     async def _release(self, batch: list[Article]) -> None:
@@ -144,13 +165,18 @@ class AnalysisService:
                             .order_by("id").select_related("source"))
         return []  # others keep winning the race: they are analysing, this pass has nothing to do
 
-    async def _process(self, batch: list[Article]) -> list[AnalysedArticle]:
+    async def _analyse(self, batch: list[Article]) -> list[Analysis | BaseException]:
         docs = [_document(a) for a in batch]
         try:
-            analyses: list[Analysis | BaseException] = list(await asyncio.to_thread(self._analyzer.run_many, docs))
+            return list(await asyncio.to_thread(self._analyzer.run_many, docs))
         except Exception:  # one bad article must not block the rest: retry one by one
             log.exception("batch analysis failed; analysing the %d articles one by one", len(docs))
-            analyses = [await self._one(d) for d in docs]
+            # one batch at a time: an article that kills the analyser's process fails alone, not
+            # beside an article of another batch that was in the process with it
+            async with self._one_by_one:
+                return [await self._one(d) for d in docs]
+
+    async def _store_all(self, batch: list[Article], analyses: list[Analysis | BaseException]) -> list[AnalysedArticle]:
         out = []
         for article, analysis in zip(batch, analyses, strict=True):
             result = await self._finish(article, analysis)

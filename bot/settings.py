@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # Receive the text of every message in the bot's briefing threads (a privileged intent that
     # must also be switched on in the Discord developer portal). Off: mentions and /ask work.
     discord_message_content: bool = False
+    # Gateway shards (Discord requires them from 2,500 servers): SHARD_COUNT in all, and the ones this
+    # process connects (SHARD_IDS, comma-separated; empty: all of them). Unset: one connection, unsharded.
+    shard_count: int | None = Field(None, ge=1, le=10_000)
+    shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     # Storage
     database_url: str | None = None
@@ -119,9 +123,9 @@ class Settings(BaseSettings):
             raise ValueError("use DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value.upper()
 
-    @field_validator("fetch_allowed_networks", mode="before")
+    @field_validator("fetch_allowed_networks", "llm_fallback_models", "llm_tasks", "shard_ids", mode="before")
     @classmethod
-    def _networks_from_csv(cls, value: object) -> object:
+    def _lists_from_csv(cls, value: object) -> object:
         return _split_csv(value)
 
     @field_validator("fetch_allowed_networks")
@@ -131,10 +135,20 @@ class Settings(BaseSettings):
             parse_allowed(entry)  # raises ValueError naming the entry
         return value
 
-    @field_validator("llm_fallback_models", "llm_tasks", mode="before")
+    @field_validator("shard_ids")
     @classmethod
-    def _llm_lists_from_csv(cls, value: object) -> object:
-        return _split_csv(value)
+    def _shards_in_range(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        if not value:
+            return value
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT")
+        wrong = [i for i in value if not 0 <= i < count]
+        if wrong:
+            raise ValueError(f"shard ids {', '.join(map(str, wrong))} are not in 0..{count - 1} (SHARD_COUNT={count})")
+        if len(set(value)) != len(value):
+            raise ValueError("a shard id is listed twice")
+        return sorted(value)
 
     @field_validator("llm_tasks")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import discord
 from discord.ext import commands
@@ -28,7 +29,7 @@ def intents_for(app: App) -> discord.Intents:
 class Briefbot(commands.Bot):
     """Slash commands only; cogs get the services they need from ``app``."""
 
-    def __init__(self, app: App, *, warm_up: bool = True, analyses: bool = True) -> None:
+    def __init__(self, app: App, *, warm_up: bool = True, analyses: bool = True, **options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents_for(app),
@@ -37,6 +38,7 @@ class Briefbot(commands.Bot):
             max_messages=None,
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            **options,
         )
         self.app = app
         # one sender (one request pace) for delivery and for the admins' test sends
@@ -72,3 +74,20 @@ class Briefbot(commands.Bot):
         if self.warm is not None and not self.warm.done():
             self.warm.cancel()
         await super().close()
+
+
+class ShardedBriefbot(Briefbot, commands.AutoShardedBot):
+    """Briefbot over ``SHARD_COUNT`` gateway shards; this process connects ``SHARD_IDS`` (all when
+    empty) and serves the commands of the servers on them (Discord sends each server's events to
+    the shard ``(server id >> 22) % SHARD_COUNT``)."""
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        log.info("gateway shard %d of %s ready", shard_id, self.shard_count)
+
+
+def make_bot(app: App, **kwargs: Any) -> Briefbot:
+    """The bot for ``app``'s settings: sharded when ``SHARD_COUNT`` is set."""
+    settings = app.settings
+    if settings.shard_count is None:
+        return Briefbot(app, **kwargs)
+    return ShardedBriefbot(app, shard_count=settings.shard_count, shard_ids=settings.shard_ids or None, **kwargs)

@@ -12,7 +12,7 @@ import discord
 from bot.app import App
 from bot.delivery.deliverer import Deliverer
 from bot.delivery.loop import run_delivery, run_rebriefs
-from bot.discord.client import Briefbot
+from bot.discord.client import Briefbot, make_bot
 from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
 from bot.workers.registry import WorkerRegistry
@@ -37,7 +37,7 @@ async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: Worker
     configure_endpoints(app.settings)
     stop, wakeup = asyncio.Event(), app.analysis.wakeup
     loop = asyncio.get_running_loop()
-    bot = Briefbot(app, warm_up="gateway" in roles or "analyse" in roles, analyses="analyse" in roles)
+    bot = make_bot(app, warm_up="gateway" in roles or "analyse" in roles, analyses="analyse" in roles)
 
     def shutdown() -> None:
         log.info("stopping")

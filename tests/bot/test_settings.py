@@ -41,3 +41,14 @@ def test_language_model_settings_are_checked_and_secrets_stay_out_of_errors() ->
         with pytest.raises(ValidationError) as refused:
             Settings(_env_file=None, **secrets, **bad)
         assert says in str(refused.value) and "never-shown" not in str(refused.value)
+
+
+def test_shard_settings_are_checked() -> None:
+    assert Settings(_env_file=None, shard_count=4, shard_ids="3, 1").shard_ids == [1, 3]
+    assert Settings(_env_file=None, shard_count=2).shard_ids == []
+    for bad, says in [({"shard_ids": "1"}, "SHARD_IDS needs SHARD_COUNT"),
+                      ({"shard_count": 2, "shard_ids": "2"}, "shard ids 2 are not in 0..1"),
+                      ({"shard_count": 2, "shard_ids": "1,1"}, "listed twice")]:
+        with pytest.raises(ValidationError) as refused:
+            Settings(_env_file=None, **bad)
+        assert says in str(refused.value)

@@ -63,12 +63,13 @@ class App:
             self.analysis.warm_up()
         self.language.answerer.warm_up()
 
-    def scheduler(self, on_report: OnReport | None = None) -> Scheduler:
+    def scheduler(self, on_report: OnReport | None = None, *, owner: int | None = None) -> Scheduler:
         return Scheduler(
             self.ingestor,
             concurrency=self.settings.fetch_concurrency,
             tick_s=self.settings.scheduler_tick_s,
             on_report=on_report,
+            owner=owner,
         )
 
 

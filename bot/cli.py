@@ -248,6 +248,8 @@ async def run_local(ctx: App, *, demo: bool = True, registry: WorkerRegistry | N
         loop.add_signal_handler(sig, stop.set)
     # the models load while polling starts
     warm = asyncio.create_task(asyncio.to_thread(ctx.warm_up)) if "analyse" in roles else None
+    owner = registry.worker_id if registry is not None else None  # claims name this worker
+    ctx.analysis.owner = owner
     beats = asyncio.create_task(registry.run(stop)) if registry is not None else None
 
     def on_report(report: PollReport) -> None:
@@ -290,7 +292,7 @@ async def run_local(ctx: App, *, demo: bool = True, registry: WorkerRegistry | N
                     out.print("The demo feed is stored already: `briefbot articles` lists it.")
             out.print("No sources yet. Add one with: briefbot source add URL  (new sources are picked up while this runs)")
         if "poll" in roles:
-            await ctx.scheduler(on_report=on_report).run_forever(stop)
+            await ctx.scheduler(on_report=on_report, owner=owner).run_forever(stop)
     finally:
         stop.set()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -37,6 +37,8 @@ async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: Worker
     configure_endpoints(app.settings)
     stop, wakeup = asyncio.Event(), app.analysis.wakeup
     loop = asyncio.get_running_loop()
+    owner = registry.worker_id if registry is not None else None  # claims name this worker
+    app.analysis.owner = owner
     bot = make_bot(app, warm_up="gateway" in roles or "analyse" in roles, analyses="analyse" in roles)
 
     def shutdown() -> None:
@@ -86,7 +88,8 @@ async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: Worker
         gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway") if "gateway" in roles else None
         tasks = []
         if "poll" in roles:
-            tasks.append(asyncio.create_task(app.scheduler(on_report=on_report).run_forever(stop), name="scheduler"))
+            tasks.append(asyncio.create_task(app.scheduler(on_report=on_report, owner=owner).run_forever(stop),
+                                             name="scheduler"))
         if "analyse" in roles:
             tasks.append(asyncio.create_task(analyse(), name="analysis"))
             if app.story_briefings is not None:

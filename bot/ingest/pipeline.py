@@ -30,7 +30,7 @@ FEED_ACCEPT = (
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 HELD_BACK_POLL_S = 60  # the next poll of a source whose items did not all fit in this one
-_HEALTH_FIELDS = ("failure_count", "last_polled_at", "last_success_at", "next_poll_at")
+_HEALTH_FIELDS = ("failure_count", "last_polled_at", "last_success_at", "next_poll_at", "claimed_by")
 
 
 def utcnow() -> datetime:
@@ -276,6 +276,7 @@ class Ingestor:
 
     async def _record_success(self, source: Source, fetched: FetchResult, report: PollReport) -> None:
         now = self._clock()
+        source.claimed_by = None  # the poll is done: the claim ends with it
         source.last_polled_at = now
         source.last_success_at = now
         source.failure_count = 0
@@ -296,6 +297,7 @@ class Ingestor:
         self, source: Source, error: str, retry_after: float | None, report: PollReport
     ) -> None:
         now = self._clock()
+        source.claimed_by = None
         source.failure_count += 1
         source.last_error = error
         source.last_error_at = now

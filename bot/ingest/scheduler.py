@@ -30,8 +30,10 @@ class Scheduler:
         tick_s: float = 5.0,
         clock: Callable[[], datetime] = utcnow,
         on_report: OnReport | None = None,
+        owner: int | None = None,
     ) -> None:
         self._ingestor = ingestor
+        self._owner = owner  # this process's worker id: its claims name it (bot/workers/reaper.py)
         self._limit = asyncio.Semaphore(concurrency)
         self._tick_s = tick_s
         self._clock = clock
@@ -53,7 +55,7 @@ class Scheduler:
             due = Source.filter(id=source.id)
             due = due.filter(next_poll_at__isnull=True) if source.next_poll_at is None \
                 else due.filter(next_poll_at=source.next_poll_at)
-            if await due.update(next_poll_at=until):
+            if await due.update(next_poll_at=until, claimed_by=self._owner):
                 source.next_poll_at = until
                 mine.append(source)
         return mine
@@ -94,7 +96,7 @@ class Scheduler:
             if pending:
                 await asyncio.gather(*pending.values(), return_exceptions=True)
                 try:  # their claims go back: the next start polls them at once
-                    await Source.filter(id__in=list(pending)).update(next_poll_at=self._clock())
+                    await Source.filter(id__in=list(pending)).update(next_poll_at=self._clock(), claimed_by=None)
                 except Exception:
                     log.warning("could not hand back %d poll claims; they expire in %s", len(pending), POLL_CLAIM)
 

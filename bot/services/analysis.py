@@ -31,6 +31,16 @@ CLAIM_TTL = timedelta(minutes=15)
 _DATABASE_DOWN = (DBConnectionError, TransactionManagementError, ConnectionError)
 
 
+def claim_token(owner: int | None) -> str:
+    """A new claim's token (32 characters at most); ``w{owner}.`` opens it when a registered worker
+    claims, so that its claims are handed on as soon as it is seen gone (bot/workers/reaper.py)."""
+    return f"{owner_prefix(owner)}{uuid.uuid4().hex[:20]}" if owner is not None else uuid.uuid4().hex
+
+
+def owner_prefix(owner: int) -> str:
+    return f"w{owner}."
+
+
 class _ClaimLost(Exception):
     """Another analyser finished this article first (its claim went stale and was taken over)."""
 
@@ -65,6 +75,7 @@ class AnalysisService:
                  in_flight: int = 1, clock: Callable[[], datetime] = utcnow) -> None:
         self._analyzer = analyzer
         self._in_flight = in_flight  # batches handed to the analyser at once (>1 only if it queues calls)
+        self.owner: int | None = None  # this process's worker id, once registered: its claims name it
         self._clusterer = clusterer
         self._actors = actors
         self._batch_size = batch_size
@@ -157,7 +168,7 @@ class AnalysisService:
                          .values_list("id", flat=True))
             if not ids:
                 return []
-            token = uuid.uuid4().hex
+            token = claim_token(self.owner)
             taken = await Article.filter(free, id__in=ids, analyzed_at__isnull=True).update(
                 claimed_at=now, claim_token=token)
             if taken:

@@ -23,6 +23,7 @@ class Source(Model):
     etag = fields.CharField(max_length=512, null=True)
     last_modified = fields.CharField(max_length=128, null=True)
     next_poll_at = fields.DatetimeField(null=True, db_index=True)
+    claimed_by = fields.IntField(null=True, description="the worker polling it now (its claim)")
     last_polled_at = fields.DatetimeField(null=True)
     last_success_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(null=True)

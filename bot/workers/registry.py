@@ -1,7 +1,7 @@
 """The live workers: each `briefbot run` process registers itself with its roles, beats every
 ``heartbeat_s`` with the jobs it did per role, and is marked stopped when it ends. One that stops
-beating (killed, frozen, cut off) is shown as gone after ``GONE_AFTER_BEATS`` missed beats; its
-claimed work is taken over by the others when the claims go stale."""
+beating (killed, frozen, cut off) is shown as gone after ``GONE_AFTER_BEATS`` missed beats, and
+the live ones hand its claimed work on at their next beat (bot/workers/reaper.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.ingest.pipeline import utcnow
 from bot.storage.models import Worker
+from bot.workers.reaper import reap_gone
 from bot.workers.roles import describe
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,11 @@ class WorkerRegistry:
         self._pid = pid if pid is not None else os.getpid()
         self._done: Counter[str] = Counter()
         self._row: Worker | None = None
+
+    @property
+    def worker_id(self) -> int | None:
+        """This process's row id once started (its claims carry it)."""
+        return self._row.id if self._row is not None else None
 
     def count(self, role: str, n: int = 1) -> None:
         """``n`` more jobs done in ``role`` (written with the next beat)."""
@@ -60,9 +66,14 @@ class WorkerRegistry:
             except TimeoutError:
                 pass
             try:
-                await self.beat()
+                await self.tick()
             except Exception:
                 log.warning("worker heartbeat failed", exc_info=True)
+
+    async def tick(self) -> None:
+        """One beat, then the claims of workers gone meanwhile handed on."""
+        await self.beat()
+        await reap_gone(self._clock(), timedelta(seconds=self._heartbeat_s * GONE_AFTER_BEATS), me=self.worker_id)
 
     async def stop(self) -> None:
         if self._row is None:

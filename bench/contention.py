@@ -71,6 +71,7 @@ async def run(args: argparse.Namespace) -> None:
     in_flight = 1 if args.in_thread else IN_FLIGHT
     analyzer.warm_up()
     docs = [Document(id=str(i), text=t) for i, t in enumerate(_texts())]
+    analyzer.run_many(docs[:BATCH])  # untimed: the first batch's one-off costs stay out of both figures
     try:
         async with open_database(f"sqlite://{tmp / 'bench.sqlite3'}"):
             with CpuPool(cpu.extract_workers) as pool:
@@ -113,7 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=1_000)
     parser.add_argument("--items", type=int, default=3, help="items per feed, each with a page to extract")
-    parser.add_argument("--articles", type=int, default=96, help="articles analysed for the quiet figure")
+    parser.add_argument("--articles", type=int, default=160, help="articles analysed for the quiet figure")
     parser.add_argument("--cpus", type=int, default=0, help="CPUS (0: the cores this process may use)")
     parser.add_argument("--threads", type=int, default=0, help="MODEL_THREADS (0: from CPUS)")
     parser.add_argument("--workers", type=int, default=0, help="EXTRACT_WORKERS (0: from CPUS)")

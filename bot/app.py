@@ -56,12 +56,13 @@ class App:
     router: Router
     story_briefings: StoryBriefingWriter | None = None  # the language model's, when it writes briefings
 
-    def warm_up(self, *, analyser: bool = True) -> None:
-        """Load the models (blocking: call it in a thread): the answerer's (commands need it) and,
-        with ``analyser``, the analyser's, in its own process when it has one."""
+    def warm_up(self, *, analyser: bool = True, answerer: bool = True) -> None:
+        """Load the models (blocking: call it in a thread): the analyser's, in its own process when
+        it has one, and the answerer's (the commands')."""
         if analyser:
             self.analysis.warm_up()
-        self.language.answerer.warm_up()
+        if answerer:
+            self.language.answerer.warm_up()
 
     def scheduler(self, on_report: OnReport | None = None, *, owner: int | None = None) -> Scheduler:
         return Scheduler(

@@ -246,8 +246,8 @@ async def run_local(ctx: App, *, demo: bool = True, registry: WorkerRegistry | N
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    # the models load while polling starts
-    warm = asyncio.create_task(asyncio.to_thread(ctx.warm_up)) if "analyse" in roles else None
+    # the models load while polling starts (nothing asks questions here: only the analyser's)
+    warm = asyncio.create_task(asyncio.to_thread(ctx.warm_up, answerer=False)) if "analyse" in roles else None
     owner = registry.worker_id if registry is not None else None  # claims name this worker
     ctx.analysis.owner = owner
     beats = asyncio.create_task(registry.run(stop)) if registry is not None else None

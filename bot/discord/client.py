@@ -29,7 +29,8 @@ def intents_for(app: App) -> discord.Intents:
 class Briefbot(commands.Bot):
     """Slash commands only; cogs get the services they need from ``app``."""
 
-    def __init__(self, app: App, *, warm_up: bool = True, analyses: bool = True, **options: Any) -> None:
+    def __init__(self, app: App, *, warm_up: bool = True, analyses: bool = True, answers: bool = True,
+                 **options: Any) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents_for(app),
@@ -45,6 +46,7 @@ class Briefbot(commands.Bot):
         self.sender = DiscordSender(self, requests_per_s=app.settings.delivery_requests_per_s)
         self._warm_up = warm_up
         self._analyses = analyses  # this process runs the analyser: its models load at start too
+        self._answers = answers  # this process serves commands: the answerer's models load at start
         self.warm: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
@@ -53,8 +55,8 @@ class Briefbot(commands.Bot):
         self.tree.on_error = on_tree_error  # type: ignore[method-assign]
         await setup_cogs(self)
         if self._warm_up:  # the models load in a thread: the gateway connects and commands answer meanwhile
-            self.warm = asyncio.create_task(asyncio.to_thread(self.app.warm_up, analyser=self._analyses),
-                                            name="warm-up")
+            self.warm = asyncio.create_task(
+                asyncio.to_thread(self.app.warm_up, analyser=self._analyses, answerer=self._answers), name="warm-up")
 
     async def models_ready(self) -> None:
         """Wait for the language models (commands that need them call this after deferring)."""

@@ -39,7 +39,8 @@ async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: Worker
     loop = asyncio.get_running_loop()
     owner = registry.worker_id if registry is not None else None  # claims name this worker
     app.analysis.owner = owner
-    bot = make_bot(app, warm_up="gateway" in roles or "analyse" in roles, analyses="analyse" in roles)
+    bot = make_bot(app, warm_up="gateway" in roles or "analyse" in roles, analyses="analyse" in roles,
+                   answers="gateway" in roles)
 
     def shutdown() -> None:
         log.info("stopping")

@@ -1,7 +1,8 @@
 """`make bench`: analysis throughput while a 1,000-feed ingest runs in the same process.
 
 The analyser (torch threads) and the feed parsing and page extraction workers share the cores.
-This measures analysis articles/s alone ("quiet"), then again while the same process ingests
+This measures analysis articles/s alone ("quiet", the mean of a run before the ingest and one
+after it, as the machine's own load drifts), and while the same process ingests
 1,000 feeds with page extraction from a local feed server, with the split ``CPUS`` gives
 (bot/cpus.py) or the one given by --threads/--workers. Target: under ingestion >= 80% of quiet.
 The analyser is driven as `briefbot run` drives it: from a thread of the process that ingests, its
@@ -80,8 +81,8 @@ async def run(args: argparse.Namespace) -> None:
                     await pool.run(len, "")
                     quiet = threading.Event()
                     quiet.set()
-                    n, s = await asyncio.to_thread(_analyse_until, analyzer, docs, quiet, args.articles, in_flight)
-                    quiet_rate = n / s
+                    n, s = await asyncio.to_thread(_analyse_until, analyzer, docs, quiet, args.articles // 2, in_flight)
+                    before = n / s
                     await Source.bulk_create([
                         Source(url=f"http://{hosts[i % len(hosts)]}:{port}/f/{i}.xml", url_key=key_of(f"f{i}"),
                                kind="feed", primed=True, interval_s=600)
@@ -96,6 +97,10 @@ async def run(args: argparse.Namespace) -> None:
                     n, s = await analysing
                     loaded_rate = n / s
                     stored = await Article.filter(extraction="page").count()
+                    # alone again: the machine's own load may have changed meanwhile
+                    n, s = await asyncio.to_thread(_analyse_until, analyzer, docs, quiet, args.articles // 2, in_flight)
+                    after = n / s
+                    quiet_rate = (before + after) / 2
     finally:
         server.kill()
         close = getattr(analyzer, "close", None)
@@ -103,7 +108,7 @@ async def run(args: argparse.Namespace) -> None:
             close()
     where = "in a thread of the ingesting process" if args.in_thread else "in a child process"
     print(f"cpus: {cpu.describe()}; the analyser's model work {where}")
-    print(f"{'analysis alone':<44} {quiet_rate:6.1f} articles/s")
+    print(f"{'analysis alone':<44} {quiet_rate:6.1f} articles/s (before {before:.1f}, after {after:.1f})")
     print(f"{'analysis while ingesting':<44} {loaded_rate:6.1f} articles/s "
           f"({100 * loaded_rate / quiet_rate:.0f}% of alone; target >= 80%)")
     print(f"{'the ingest meanwhile':<44} {stored:>6} articles from {args.feeds} feeds in {ingest_s:.1f} s "
@@ -114,7 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=1_000)
     parser.add_argument("--items", type=int, default=3, help="items per feed, each with a page to extract")
-    parser.add_argument("--articles", type=int, default=160, help="articles analysed for the quiet figure")
+    parser.add_argument("--articles", type=int, default=160, help="articles analysed alone (half before the ingest, half after)")
     parser.add_argument("--cpus", type=int, default=0, help="CPUS (0: the cores this process may use)")
     parser.add_argument("--threads", type=int, default=0, help="MODEL_THREADS (0: from CPUS)")
     parser.add_argument("--workers", type=int, default=0, help="EXTRACT_WORKERS (0: from CPUS)")

@@ -1,6 +1,6 @@
 """End to end on PostgreSQL (make test-pg): Briefbot as five processes (gateway and delivery, two
-analysers, two pollers) against the Discord stand-in and 50 local feeds. 500 new articles are
-analysed once each and every subscribed channel gets each story once; then 500 more while a random
+analysers, two pollers) against the Discord stand-in and 50 local feeds. 1,000 new articles are
+analysed once each and every subscribed channel gets each story once; then 1,000 more while a random
 process is killed with SIGKILL 10 times (each twice) and started again: still each article analysed once, each
 story posted once per channel, and nothing left behind. Prints the figures."""
 
@@ -26,7 +26,7 @@ from tests.support.discord import MANAGE_GUILD, DiscordStandIn
 from tests.support.static_server import StaticServer
 
 FEEDS = 50
-PER_ROUND = 10  # new items per feed and round: 500 articles a round
+PER_ROUND = 20  # new items per feed and round: 1,000 articles a round
 KILLS = 10
 LEADS = [(art.title, art.lead) for pair in (*JOIN, *SPLIT) for art in (pair.a, pair.b)]
 ROLES = ["gateway,deliver", "analyse", "analyse", "poll", "poll"]

@@ -10,6 +10,7 @@ import discord
 from discord.ext import commands
 
 from bot.app import App
+from bot.delivery.pace import pace_for
 from bot.discord.errors import on_tree_error
 from bot.discord.sender import DiscordSender
 
@@ -43,7 +44,8 @@ class Briefbot(commands.Bot):
         )
         self.app = app
         # one sender (one request pace) for delivery and for the admins' test sends
-        self.sender = DiscordSender(self, requests_per_s=app.settings.delivery_requests_per_s)
+        self.sender = DiscordSender(self, pace=pace_for(app.settings.resolved_database_url,
+                                                        app.settings.delivery_requests_per_s))
         self._warm_up = warm_up
         self._analyses = analyses  # this process runs the analyser: its models load at start too
         self._answers = answers  # this process serves commands: the answerer's models load at start

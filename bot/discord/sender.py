@@ -16,6 +16,7 @@ import aiohttp
 import discord
 
 from bot.delivery.forum import matching_tag
+from bot.delivery.pace import Pace, SharedPace
 from bot.discord.render import edit_kwargs, message_kwargs
 from bot.errors import (
     ChannelGoneError,
@@ -38,29 +39,10 @@ HISTORY_LIMIT = 50
 FORUM_POSTS_SCANNED = 10  # a post lost in a crash is among the forum's newest posts of ours
 
 
-class Pace:
-    """Spaces calls at least ``1/per_s`` apart (Discord's global limit is 50 requests/s per bot;
-    discord.py handles the per-route buckets and waits out any 429)."""
-
-    def __init__(self, per_s: float) -> None:
-        self._interval = 1.0 / per_s
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        loop = asyncio.get_running_loop()
-        async with self._lock:
-            now = loop.time()
-            at = max(now, self._next)
-            self._next = at + self._interval
-        if at > now:
-            await asyncio.sleep(at - now)
-
-
 class DiscordSender:
-    def __init__(self, client: discord.Client, *, requests_per_s: float | None = None) -> None:
+    def __init__(self, client: discord.Client, *, pace: Pace | SharedPace | None = None) -> None:
         self._client = client
-        self._pace = Pace(requests_per_s) if requests_per_s else None
+        self._pace = pace  # Discord's global limit, shared by the bot's processes (bot/delivery/pace.py)
 
     async def _paced(self, call: Callable[[], Awaitable[T]]) -> T:
         if self._pace is not None:

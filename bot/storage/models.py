@@ -339,3 +339,13 @@ class Worker(Model):
 
     class Meta:
         table = "workers"
+
+
+class RateBudget(Model):
+    """A request pace shared by every process on the database (bot/delivery/pace.py)."""
+
+    name = fields.CharField(max_length=32, primary_key=True)
+    next_at = fields.FloatField(description="epoch seconds of the next free slot, on the database's clock")
+
+    class Meta:
+        table = "rate_budgets"

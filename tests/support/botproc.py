@@ -99,3 +99,22 @@ class BotProcess:
 def run_once(env: Mapping[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([BRIEFBOT, *args], env=dict(env), stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def run_together(script: str, args: list[str], count: int, *, timeout: float = 600) -> list[str]:
+    """Run ``count`` copies of a Python ``script`` that prints "ready", waits for a line on stdin and
+    then works: all are released at once; returns the last line each printed."""
+    procs = [subprocess.Popen([sys.executable, "-c", script, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True) for _ in range(count)]
+    try:
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        return [p.communicate(timeout=timeout)[0].strip().splitlines()[-1] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import time
 from bisect import bisect_right
 
 import pytest
 
 from bot.delivery.pace import Pace, SharedPace
+from tests.support.botproc import run_together
 
 PER_S = 40
 EACH = 40
@@ -48,20 +47,7 @@ def most_in_any_second(times: list[float]) -> int:
 async def test_three_processes_share_one_pace_on_postgresql(db: str) -> None:
     if not db.startswith("postgres"):
         pytest.skip("several processes need PostgreSQL (make test-pg)")
-    procs = [subprocess.Popen([sys.executable, "-c", SENDER, db, str(PER_S), str(EACH)], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True) for _ in range(3)]
-    try:
-        for p in procs:
-            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
-        for p in procs:
-            assert p.stdin is not None
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        times = [t for p in procs for t in json.loads(p.communicate(timeout=60)[0])]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
+    times = [t for line in run_together(SENDER, [db, str(PER_S), str(EACH)], 3, timeout=60) for t in json.loads(line)]
     assert len(times) == 3 * EACH
     assert most_in_any_second(times) <= PER_S, "together they stay under the one budget"
     # and they use it: 120 requests at 40/s take about 3 s, not 1 (three paces of their own)

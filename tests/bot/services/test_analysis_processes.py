@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from tortoise.functions import Count
@@ -12,6 +10,7 @@ from tortoise.functions import Count
 from bot.storage.models import PipelineEvent, Statement, Story
 from tests.bot.services.test_analysis_hostile import _article
 from tests.summarizer.fixtures.story_pairs import JOIN, SPLIT
+from tests.support.botproc import run_together
 
 ANALYSER = """
 import asyncio, json, sys
@@ -38,19 +37,7 @@ asyncio.run(main(sys.argv[1]))
 async def test_two_processes_share_the_work_and_store_each_analysis_once(db: str) -> None:
     arts = [art for pair in (*JOIN, *SPLIT) for art in (pair.a, pair.b)][:24]
     ids = [(await _article(f"a{i}-{art.id}", art.lead, title=art.title)).id for i, art in enumerate(arts)]
-    procs = [subprocess.Popen([sys.executable, "-c", ANALYSER, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True) for _ in range(2)]
-    try:
-        for p in procs:
-            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
-        for p in procs:
-            assert p.stdin is not None
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        results = [json.loads(p.communicate(timeout=600)[0].strip().splitlines()[-1]) for p in procs]
-    finally:
-        for p in procs:
-            p.kill()
+    results = [json.loads(line) for line in run_together(ANALYSER, [db], 2)]
     first, second = (set(r) for r in results)
     assert not first & second, "no article analysed by both processes"
     assert first | second == set(ids)

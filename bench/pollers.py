@@ -1,0 +1,103 @@
+"""`make bench` (several processes): re-poll of 20,000 unchanged feeds (each answers 304) by 1 and
+by 2 `briefbot run --roles poll` processes sharing one PostgreSQL database.
+
+Each run gets a fresh database with the feeds due now, starts the processes, and times from the
+first poll stored until every feed has been polled (each source is claimed by one poller before it
+is polled). Needs PostgreSQL: PG_TEST_URL, default
+postgres://postgres@127.0.0.1:5432/test (skipped if absent).
+
+    python -m bench.pollers [--feeds 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import tempfile
+import time
+
+from bench.analysers import BRIEFBOT, _database, _drop
+from bench.ingest import start_server
+
+HOSTS = [f"127.0.0.{i + 1}" for i in range(8)]
+
+
+async def _fill(url: str, port: int, n: int) -> None:
+    from bot.ingest.pipeline import key_of
+    from bot.storage.db import open_database
+    from bot.storage.models import Source
+
+    async with open_database(url):
+        await Source.bulk_create([
+            Source(url=f"http://{HOSTS[i % len(HOSTS)]}:{port}/u/{i}.xml", url_key=key_of(f"u{i}"), kind="feed",
+                   primed=True, etag=f'"u{i}"', interval_s=3600)
+            for i in range(n)], batch_size=1000)
+
+
+async def _polled(url: str) -> int:
+    from bot.storage.db import open_database
+    from bot.storage.models import Source
+
+    async with open_database(url, migrate=False):
+        return await Source.filter(last_polled_at__not_isnull=True).count()
+
+
+async def _one(processes: int, n: int, port: int) -> float | None:
+    made = await _database()
+    if made is None:
+        return None
+    url, name = made
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        await _fill(url, port, n)
+        env = {**os.environ, "DATABASE_URL": url, "EXTRACT_WORKERS": "1", "LOG_LEVEL": "WARNING",
+               "FETCH_ALLOW_PRIVATE": "true", "SCHEDULER_TICK_S": "1", "WORKER_HEARTBEAT_S": "5",
+               "DATA_DIR": tempfile.mkdtemp(prefix="briefbot-bench-")}
+        env.pop("DISCORD_TOKEN", None)
+        procs = [subprocess.Popen([BRIEFBOT, "run", "--roles", "poll"], env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+                 for _ in range(processes)]
+        start = None
+        while True:  # reads the database twice a second: the pollers work meanwhile
+            done = await _polled(url)
+            if start is None and done:
+                start = time.perf_counter()
+                first = done
+            if done >= n:
+                break
+            if any(p.poll() is not None for p in procs):
+                raise RuntimeError("a poller process exited early")
+            await asyncio.sleep(0.5)
+        assert start is not None
+        return (n - first) / max(1e-9, time.perf_counter() - start)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=60)
+        await _drop(name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--feeds", type=int, default=20_000)
+    args = parser.parse_args()
+    server, port = start_server(HOSTS, 1)
+    try:
+        rates = {}
+        for processes in (1, 2):
+            rate = asyncio.run(_one(processes, args.feeds, port))
+            if rate is None:
+                return
+            rates[processes] = rate
+            print(f"pollers: {processes} process(es): {args.feeds} unchanged feeds re-polled at "
+                  f"{rate:.0f} feeds/s ({args.feeds / rate:.1f} s)")
+        print(f"pollers: 2 processes / 1 = {rates[2] / rates[1]:.2f}x")
+    finally:
+        server.kill()
+
+
+if __name__ == "__main__":
+    main()

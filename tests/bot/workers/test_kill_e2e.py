@@ -124,7 +124,7 @@ async def test_five_processes_analyse_each_article_once_and_post_each_story_once
             first = await _check(d, channels, FEEDS * PER_ROUND)
             print("\nround 1 (no kills):", first)
 
-            for f in range(FEEDS):  # the second round: 10 more items in every feed, all due now
+            for f in range(FEEDS):  # the second round: PER_ROUND more items in every feed, all due now
                 web.set(f"/f{f}.xml", _rss(f"Outlet {f}", _items(f, 2 * PER_ROUND)))
             await Source.all().update(next_poll_at=utcnow())
             total = 2 * FEEDS * PER_ROUND

@@ -11,45 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
-import tempfile
-import time
-import uuid
-from pathlib import Path
 
 from bench.analysis import _texts
-
-ADMIN = os.environ.get("PG_TEST_URL", "postgres://postgres@127.0.0.1:5432/test")
-BRIEFBOT = str(Path(sys.executable).with_name("briefbot"))
-
-
-async def _database() -> tuple[str, str] | None:
-    import asyncpg
-
-    name = f"briefbot_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        conn = await asyncpg.connect(ADMIN.replace("postgres://", "postgresql://", 1))
-    except (OSError, asyncpg.PostgresError) as exc:
-        print(f"analysers: skipped, PostgreSQL is not reachable at {ADMIN} ({exc})")
-        return None
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"{ADMIN.rsplit('/', 1)[0]}/{name}", name
-
-
-async def _drop(name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(ADMIN.replace("postgres://", "postgresql://", 1))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
+from bench.processes import drop_database, fresh_database, rate_of
 
 async def _fill(url: str, n: int) -> None:
     from datetime import UTC, datetime
@@ -70,47 +34,24 @@ async def _fill(url: str, n: int) -> None:
             await ArticleSighting.create(source=source, article=article, item_key=str(i), seen_at=now)
 
 
-async def _left(url: str) -> int:
+async def _analysed(url: str) -> int:
     from bot.storage.db import open_database
     from bot.storage.models import Article
 
     async with open_database(url, migrate=False):
-        return await Article.filter(analyzed_at__isnull=True).count()
+        return await Article.filter(analyzed_at__isnull=False).count()
 
 
 async def _one(processes: int, n: int) -> float | None:
-    made = await _database()
+    made = await fresh_database()
     if made is None:
         return None
     url, name = made
-    procs: list[subprocess.Popen[str]] = []
     try:
         await _fill(url, n)
-        env = {**os.environ, "DATABASE_URL": url, "MODEL_THREADS": "1", "EXTRACT_WORKERS": "1", "LOG_LEVEL": "INFO",
-               "WORKER_HEARTBEAT_S": "5", "DATA_DIR": tempfile.mkdtemp(prefix="briefbot-bench-")}
-        env.pop("DISCORD_TOKEN", None)
-        procs = [subprocess.Popen([BRIEFBOT, "run", "--roles", "analyse"], env=env, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
-                 for _ in range(processes)]
-        start = None
-        while True:  # polls the database twice a second: the processes work meanwhile
-            left = await _left(url)
-            if start is None and left < n:
-                start = time.perf_counter()  # the first article done: models loaded
-                first_left = left
-            if left == 0:
-                break
-            if any(p.poll() is not None for p in procs):
-                raise RuntimeError("an analyser process exited early")
-            await asyncio.sleep(0.5)
-        assert start is not None
-        return (first_left - 0) / max(1e-9, time.perf_counter() - start)
+        return await rate_of(url, "analyse", processes, n, _analysed, {"MODEL_THREADS": "1", "LOG_LEVEL": "INFO"})
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=60)
-        await _drop(name)
+        await drop_database(name)
 
 
 def main() -> None:

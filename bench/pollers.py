@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import tempfile
-import time
 
-from bench.analysers import BRIEFBOT, _database, _drop
 from bench.ingest import start_server
+from bench.processes import drop_database, fresh_database, rate_of
 
 HOSTS = [f"127.0.0.{i + 1}" for i in range(8)]
 
@@ -45,39 +41,16 @@ async def _polled(url: str) -> int:
 
 
 async def _one(processes: int, n: int, port: int) -> float | None:
-    made = await _database()
+    made = await fresh_database()
     if made is None:
         return None
     url, name = made
-    procs: list[subprocess.Popen[str]] = []
     try:
         await _fill(url, port, n)
-        env = {**os.environ, "DATABASE_URL": url, "EXTRACT_WORKERS": "1", "LOG_LEVEL": "WARNING",
-               "FETCH_ALLOW_PRIVATE": "true", "SCHEDULER_TICK_S": "1", "WORKER_HEARTBEAT_S": "5",
-               "DATA_DIR": tempfile.mkdtemp(prefix="briefbot-bench-")}
-        env.pop("DISCORD_TOKEN", None)
-        procs = [subprocess.Popen([BRIEFBOT, "run", "--roles", "poll"], env=env, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
-                 for _ in range(processes)]
-        start = None
-        while True:  # reads the database twice a second: the pollers work meanwhile
-            done = await _polled(url)
-            if start is None and done:
-                start = time.perf_counter()
-                first = done
-            if done >= n:
-                break
-            if any(p.poll() is not None for p in procs):
-                raise RuntimeError("a poller process exited early")
-            await asyncio.sleep(0.5)
-        assert start is not None
-        return (n - first) / max(1e-9, time.perf_counter() - start)
+        return await rate_of(url, "poll", processes, n, _polled,
+                             {"LOG_LEVEL": "WARNING", "FETCH_ALLOW_PRIVATE": "true", "SCHEDULER_TICK_S": "1"})
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=60)
-        await _drop(name)
+        await drop_database(name)
 
 
 def main() -> None:

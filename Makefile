@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 PIP    := $(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+# test processes (pytest-xdist): the suite waits on `briefbot` processes much of the time, so two
+# workers halve it even on 2 cores; TEST_JOBS=0 runs it in this one process
+TEST_JOBS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_JOBS)
 # the tests start `briefbot` processes hundreds of times: compile our modules once (where
 # PYTHONDONTWRITEBYTECODE is set, each start would compile them again, about 0.5 s)
 COMPILE := $(BIN)/python -m compileall -q bot cogs summarizer tests > /dev/null
@@ -29,11 +33,11 @@ sync: $(STAMP) ## Register the slash commands with Discord (needs DISCORD_TOKEN;
 
 test: $(STAMP) ## Run the tests on SQLite, without the corpus tests (make quality runs those)
 	$(COMPILE)
-	$(BIN)/python -m pytest -q -m "not shared"
+	$(PYTEST) -m "not shared"
 
 quality: $(STAMP) ## The corpus tests and quality floors (read ../shared; skipped without it)
 	$(COMPILE)
-	$(BIN)/python -m pytest -q -m shared -rs
+	$(PYTEST) -m shared -rs
 
 test-pg: $(STAMP) ## Run the database tests on PostgreSQL (PG_TEST_URL, default the local server)
 	$(COMPILE)

@@ -3,9 +3,11 @@ BRIEFBOT_TEST_DATABASE_URL names one (CI does both)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,13 +33,13 @@ def shared_dir() -> Path:
     return SHARED
 
 
-async def _pg_fresh_database(admin_url: str) -> tuple[str, str]:
+async def _pg_fresh_database(admin_url: str, template: str | None = None) -> tuple[str, str]:
     import asyncpg
 
     name = f"briefbot_t_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await conn.close()
     base = admin_url.rsplit("/", 1)[0]
@@ -68,13 +70,44 @@ async def db_url(tmp_path: Path) -> AsyncIterator[str]:
         yield f"sqlite://{tmp_path / 'test.sqlite3'}"
 
 
+@pytest.fixture(scope="session")
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database migrated once for the whole run (a migration takes over a second); each
+    test's ``db`` starts as a copy of it: the SQLite file, or PostgreSQL's database template."""
+    from bot.storage.db import upgrade
+
+    pg = os.environ.get("BRIEFBOT_TEST_DATABASE_URL")
+    if pg:
+        url, name = asyncio.run(_pg_fresh_database(pg))
+        try:
+            asyncio.run(upgrade(url))
+            yield name
+        finally:
+            asyncio.run(_pg_drop_database(pg, name))
+    else:
+        path = tmp_path_factory.mktemp("migrated") / "template.sqlite3"
+        asyncio.run(upgrade(f"sqlite://{path}"))
+        yield str(path)
+
+
 @pytest.fixture
-async def db(db_url: str) -> AsyncIterator[str]:
+async def db(tmp_path: Path, _migrated: str) -> AsyncIterator[str]:
     """A migrated database, open for the test (tortoise initialised)."""
     from bot.storage.db import open_database
 
-    async with open_database(db_url):
-        yield db_url
+    pg = os.environ.get("BRIEFBOT_TEST_DATABASE_URL")
+    if pg:
+        url, name = await _pg_fresh_database(pg, template=_migrated)
+    else:
+        path = tmp_path / "test.sqlite3"
+        shutil.copyfile(_migrated, path)
+        url, name = f"sqlite://{path}", ""
+    try:
+        async with open_database(url):  # finds every migration applied
+            yield url
+    finally:
+        if pg:
+            await _pg_drop_database(pg, name)
 
 
 @pytest.fixture

@@ -41,9 +41,9 @@ quality: $(STAMP) ## The corpus tests and quality floors (read ../shared; skippe
 
 test-pg: $(STAMP) ## Run the database tests on PostgreSQL (PG_TEST_URL, default the local server)
 	$(COMPILE)
-	BRIEFBOT_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -q -m db
+	BRIEFBOT_TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST) -m db
 
-bench: $(STAMP) ## Benchmarks: ingest, analysis (alone and while ingesting), abstractive timing, memory, /brief and /actor latency, delivery rate, thread answers, analyze on 1,000 hostile articles, the LLM grounding check, 1 vs 2 analyser and poller processes (PostgreSQL)
+bench: $(STAMP) ## Benchmarks: ingest, analysis (alone and while ingesting), abstractive timing, memory, /brief and /actor latency, delivery rate, thread answers, analyze on 1,000 hostile articles, the LLM grounding check, 1 vs 2 analyser and poller processes, the work queue's cost per job (PostgreSQL)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.analysis
 	$(BIN)/python -m bench.contention
@@ -55,6 +55,7 @@ bench: $(STAMP) ## Benchmarks: ingest, analysis (alone and while ingesting), abs
 	$(BIN)/python -m bench.grounding
 	$(BIN)/python -m bench.analysers
 	$(BIN)/python -m bench.pollers
+	$(BIN)/python -m bench.queue
 
 eval: $(STAMP) ## Quality figures on ../shared/eval: parsing, extraction, ROUGE vs Lead-3, entity F1, statements
 	$(BIN)/python -m bench.eval

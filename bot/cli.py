@@ -34,6 +34,7 @@ from bot.services.sources import MAX_INTERVAL_S, MAX_OPML_BYTES
 from bot.settings import Settings
 from bot.storage import queries
 from bot.storage.db import open_database, upgrade
+from bot.workers.queue import analyse_until
 from bot.workers.registry import WorkerRegistry
 from bot.workers.roles import ALL, describe, parse_roles
 from bot.workers.runlock import one_run_per_sqlite
@@ -274,7 +275,8 @@ async def run_local(ctx: App, *, demo: bool = True, registry: WorkerRegistry | N
                            "stored but not analysed"))
             return
         # without a poller here, what other processes store is looked for every few seconds
-        await ctx.analysis.run_forever(stop, wakeup, analysed, idle_s=30.0 if "poll" in roles else OTHERS_IDLE_S)
+        await analyse_until(ctx.analysis, ctx.settings.resolved_database_url, stop, wakeup, analysed,
+                            idle_s=30.0 if "poll" in roles else OTHERS_IDLE_S)
 
     analysis = asyncio.create_task(analyse() if "analyse" in roles else stop.wait())
     try:

@@ -15,6 +15,7 @@ from bot.delivery.loop import run_delivery, run_rebriefs
 from bot.discord.client import Briefbot, make_bot
 from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
+from bot.workers.queue import analyse_until
 from bot.workers.registry import WorkerRegistry
 from bot.workers.roles import ALL
 
@@ -72,7 +73,8 @@ async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: Worker
         await bot.models_ready()
         log.info("language models ready")
         # without a poller here, what other processes store is looked for every few seconds
-        await app.analysis.run_forever(stop, wakeup, analysed, idle_s=30.0 if "poll" in roles else 5.0)
+        await analyse_until(app.analysis, app.settings.resolved_database_url, stop, wakeup, analysed,
+                            idle_s=30.0 if "poll" in roles else 5.0)
 
     def on_report(report) -> None:  # type: ignore[no-untyped-def]
         if registry is not None:

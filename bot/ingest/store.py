@@ -23,6 +23,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from bot.storage.bounds import cut, fit, fitted, limit_of
+from bot.storage.jobs import enqueue_analysis
 from bot.storage.models import Article, ArticleSighting, PipelineEvent, Source
 
 CHUNK = 1000  # keys in one IN (...) list: PostgreSQL takes at most 32,767 query arguments
@@ -161,6 +162,7 @@ class ArticleStore:
                         raise _Twin(twin)
                 await ArticleSighting.create(using_db=conn, source_id=c.source.id, article_id=article.id,
                                              item_key=c.item_key, seen_at=now)
+                await enqueue_analysis(conn, [article.id])  # its job commits with it (PostgreSQL)
                 await PipelineEvent.bulk_create(
                     [self._event(c.source, c.url_key, c.url, article.id, stage, outcome, detail)
                      for stage, outcome, detail in [*c.events, ("dedupe", "new", "stored")]],

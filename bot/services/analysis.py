@@ -84,6 +84,10 @@ class AnalysisService:
         self._one_by_one = asyncio.Lock()
         self.wakeup = asyncio.Event()  # set when new articles are stored: the loop runs at once
 
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size
+
     def warm_up(self) -> None:
         """Load the analyser's models (blocking: call it in a thread)."""
         self._analyzer.warm_up()
@@ -150,6 +154,19 @@ class AnalysisService:
                 raise
         return done
 
+    async def analyse_ids(self, ids: list[int]) -> list[AnalysedArticle]:
+        """Analyse these articles as one batch, each under a claim (the jobs of the work queue,
+        bot/workers/queue.py); those analysed already or held by another analyser are left out.
+        What fails the whole batch (the database away) is raised, with the claims given back."""
+        batch: list[Article] = []
+        try:
+            batch = await self._claim(len(ids), ids=ids)
+            return await self._store_all(batch, await self._analyse(batch)) if batch else []
+        except BaseException:
+            if batch:
+                await self._release(batch)
+            raise
+
     async def _release(self, batch: list[Article]) -> None:
         """Give back the claims of a batch whose pass failed, so the next pass takes them at once."""
         try:
@@ -158,14 +175,16 @@ class AnalysisService:
         except Exception:  # the database is down: the claims go stale after CLAIM_TTL instead
             log.warning("could not release %d analysis claims", len(batch), exc_info=True)
 
-    async def _claim(self, size: int, *, attempts: int = 5) -> list[Article]:
-        """Up to ``size`` unanalysed articles, claimed for this analyser by a conditional update: an
-        article another analyser claimed meanwhile is left to it."""
+    async def _claim(self, size: int, *, ids: list[int] | None = None, attempts: int = 5) -> list[Article]:
+        """Up to ``size`` unanalysed articles (of ``ids`` when given), claimed for this analyser by a
+        conditional update: an article another analyser claimed meanwhile is left to it."""
         for _ in range(attempts):
             now = self._clock()
             free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TTL)
-            ids = await (Article.filter(free, analyzed_at__isnull=True).order_by("id").limit(size)
-                         .values_list("id", flat=True))
+            waiting = Article.filter(free, analyzed_at__isnull=True)
+            if ids is not None:
+                waiting = waiting.filter(id__in=ids)
+            ids = await waiting.order_by("id").limit(size).values_list("id", flat=True)
             if not ids:
                 return []
             token = claim_token(self.owner)

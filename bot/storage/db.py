@@ -13,6 +13,7 @@ from tortoise.exceptions import ConfigurationError, DBConnectionError
 from tortoise.migrations.api import migrate as _migrate
 
 from bot.errors import ConfigError
+from bot.storage.jobs import install as install_queue
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,10 @@ async def upgrade(url: str, *, progress: Any = None) -> None:
     migrate one after the other (an advisory lock): the first applies, the others find it done."""
     _ensure_sqlite_dir(url)
     try:
-        async with _migration_lock(url):
+        async with _migration_lock(url) as conn:
             await _migrate(config=tortoise_config(url), direction="forward", progress=progress)
+            if conn is not None:  # PostgreSQL: the work queue's tables (bot/workers/queue.py)
+                await install_queue(conn)
     except (OSError, DBConnectionError, ConfigurationError) as exc:
         raise ConfigError(f"cannot open the database {_redacted(url)}: {exc}") from exc
     finally:
@@ -79,9 +82,10 @@ async def upgrade(url: str, *, progress: Any = None) -> None:
 
 
 @asynccontextmanager
-async def _migration_lock(url: str) -> AsyncIterator[None]:
+async def _migration_lock(url: str) -> AsyncIterator[Any]:
+    """Hold the migration lock; yields its asyncpg connection on PostgreSQL, None on SQLite."""
     if url.startswith("sqlite://"):  # SQLite: the database file's own lock serialises writers
-        yield
+        yield None
         return
     import asyncpg
 
@@ -91,7 +95,7 @@ async def _migration_lock(url: str) -> AsyncIterator[None]:
         raise DBConnectionError(str(exc)) from exc
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
-        yield
+        yield conn
     finally:
         await conn.close()  # closing the session releases its advisory lock
 

@@ -6,10 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from tortoise import connections
 from tortoise.expressions import Q
 
 from bot.ingest.pipeline import utcnow
+from bot.storage.jobs import JOB_KINDS
 from bot.storage.models import Article, Delivery, DeliveryUpdate, Notice, Source, StoryBriefing, Worker
+from bot.workers.queue import queue_depths
 from bot.workers.registry import GONE_AFTER_BEATS
 
 SHOW_ENDED = timedelta(hours=24)  # stopped and gone workers are listed this long
@@ -57,4 +60,7 @@ class StatusService:
             "notices to post": await Notice.filter(status__in=["pending", "sending"]).count(),
             "model briefings to edit in": await StoryBriefing.filter(pending_edit=True).count(),
         }
+        if connections.get("default").capabilities.dialect == "postgres":  # the work queue's jobs
+            queues.update({f"{kind} jobs {state}": 0 for kind in JOB_KINDS for state in ("queued", "running")})
+            queues.update(await queue_depths(connections.get("default")))
         return StatusView(now, workers, queues)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from tortoise import connections
 
 from bot.ingest.pipeline import url_key, utcnow
 from bot.storage.models import Article, Delivery, PipelineEvent, Source
@@ -84,6 +85,10 @@ async def _check(d: DiscordStandIn, channels: list[int], total: int) -> dict[str
     events = Counter(await PipelineEvent.filter(stage="analyze").values_list("article_id", flat=True))
     assert len(events) == total and set(events.values()) == {1}, "every article analysed exactly once"
     figures = {"articles": articles, "analysed once": len(events)}
+    jobs = await connections.get("default").execute_query_dict(
+        "SELECT count(DISTINCT job_id) AS n FROM pgqueuer_log WHERE entrypoint = 'analyse' AND status = 'successful'")
+    assert jobs[0]["n"] >= total, "the analysers took their articles from the work queue"
+    figures["analyse jobs done"] = jobs[0]["n"]
     for channel in channels:
         posted = _posts(d, channel)
         sent = await Delivery.filter(channel_id=channel, status="sent").values_list("id", "story_id")

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 SWEEP_S = 60.0  # how often an analyser gives a job to any unanalysed article that has none
 SWEEP_LIMIT = 5000
+RETRY_S = 5.0  # a failed queue connection is tried again after this long
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)  # a job not beaten for this long is taken again (beats: every 5 s)
 
 
@@ -44,15 +45,26 @@ def is_postgres(url: str) -> bool:
 
 
 async def analyse_until(analysis: AnalysisService, url: str, stop: asyncio.Event, wakeup: asyncio.Event,
-                        on_done: Callable[[list[AnalysedArticle]], object], *, idle_s: float) -> None:
+                        on_done: Callable[[list[AnalysedArticle]], object], *, idle_s: float,
+                        retry_s: float = RETRY_S) -> None:
     """This process's analysis until ``stop``: jobs from the queue on PostgreSQL; on SQLite a pass
-    over the unanalysed articles whenever ``wakeup`` is set, or every ``idle_s``."""
+    over the unanalysed articles whenever ``wakeup`` is set, or every ``idle_s``. A queue that
+    fails (the database restarted, its connection lost) is joined again after ``retry_s``."""
     if not is_postgres(url):
         await analysis.run_forever(stop, wakeup, on_done, idle_s=idle_s)
         return
-    log.info("analysing the jobs of the work queue")
     batcher = Batcher(analysis.analyse_ids, batch_size=analysis.batch_size, report=on_done)
-    await QueueWorker(url, batcher, batch_size=analysis.batch_size).run(stop)
+    while not stop.is_set():
+        log.info("analysing the jobs of the work queue")
+        try:
+            await QueueWorker(url, batcher, batch_size=analysis.batch_size).run(stop)
+        except Exception as exc:  # the jobs it held are taken again once their beats stop
+            log.warning("the work queue failed (%s: %s); joining it again in %.0f s", exc.__class__.__name__, exc,
+                        retry_s)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=retry_s)
+            except TimeoutError:
+                pass
 
 
 async def enqueue_waiting(limit: int = SWEEP_LIMIT) -> int:

@@ -44,3 +44,4 @@ async def test_a_failed_batch_fails_its_own_jobs_only() -> None:
     assert [r.article_id for r in results[2:]] == [3, 4]  # type: ignore[union-attr]
     with pytest.raises(ConnectionError):
         await batcher(2)
+

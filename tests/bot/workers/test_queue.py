@@ -4,6 +4,8 @@ queue workers analyse each article once, batched, and a job run again stores not
 from __future__ import annotations
 
 import asyncio
+import logging
+from types import SimpleNamespace
 
 import pytest
 from tortoise import connections
@@ -17,7 +19,7 @@ from bot.services.analysis import AnalysedArticle, AnalysisService
 from bot.storage.jobs import enqueue_analysis
 from bot.storage.models import Article, Source, Statement
 from bot.workers.batcher import Batcher
-from bot.workers.queue import QueueWorker, enqueue_waiting, queue_depths
+from bot.workers.queue import QueueWorker, analyse_until, enqueue_waiting, queue_depths
 from tests.bot.services.test_analysis_hostile import T0, _article
 from tests.summarizer.fixtures.story_pairs import JOIN
 
@@ -110,3 +112,27 @@ async def test_two_queue_workers_analyse_every_article_once_and_a_job_run_again_
     assert results == [None] * len(articles)
     assert await Statement.all().count() == statements
     assert len(done) == len(articles)
+
+
+async def test_a_queue_that_cannot_be_reached_is_tried_again_until_stopped(caplog: pytest.LogCaptureFixture) -> None:
+    """The database away when an analyser starts (or restarted under it): the process waits and
+    joins the queue again; it does not exit."""
+    stop, tries = asyncio.Event(), []
+
+    class Count(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "the work queue failed" in record.getMessage():
+                tries.append(record)
+                if len(tries) == 3:
+                    stop.set()
+
+    handler = Count()
+    logging.getLogger("bot.workers.queue").addHandler(handler)
+    try:
+        closed = "postgres://postgres@127.0.0.1:9/none"  # the discard port: nothing listens there
+        service = SimpleNamespace(analyse_ids=None, batch_size=4)
+        await asyncio.wait_for(analyse_until(service, closed, stop, asyncio.Event(), print, idle_s=1,  # type: ignore[arg-type]
+                                             retry_s=0.01), timeout=60)
+    finally:
+        logging.getLogger("bot.workers.queue").removeHandler(handler)
+    assert len(tries) == 3

@@ -15,7 +15,8 @@ from bot.delivery.loop import run_delivery, run_rebriefs
 from bot.discord.client import Briefbot, make_bot
 from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
-from bot.workers.queue import analyse_until
+from bot.workers.exclusive import DELIVER_LOCK, exclusive
+from bot.workers.queue import analyse_until, is_postgres
 from bot.workers.registry import WorkerRegistry
 from bot.workers.roles import ALL
 
@@ -66,8 +67,16 @@ async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: Worker
         else:
             log.info("delivering over Discord's HTTP API (no gateway connection in this process)")
         deliverer = Deliverer(bot.sender, app.briefs, concurrency=app.settings.delivery_concurrency)
-        await run_delivery(app.router, deliverer, stop, deliver_wakeup, tick_s=app.settings.delivery_tick_s,
-                           on_sent=(lambda n: registry.count("deliver", n)) if registry is not None else None)
+
+        async def deliver_until(until: asyncio.Event) -> None:
+            await run_delivery(app.router, deliverer, until, deliver_wakeup, tick_s=app.settings.delivery_tick_s,
+                               on_sent=(lambda n: registry.count("deliver", n)) if registry is not None else None)
+
+        url = app.settings.resolved_database_url
+        if is_postgres(url):  # one deliverer at a time: the others stand by (bot/workers/exclusive.py)
+            await exclusive(url, DELIVER_LOCK, "delivery", stop, deliver_until)
+        else:
+            await deliver_until(stop)
 
     async def analyse() -> None:
         await bot.models_ready()

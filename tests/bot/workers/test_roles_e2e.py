@@ -1,11 +1,12 @@
-"""End to end on PostgreSQL (make test-pg): Briefbot as two processes against the Discord stand-in.
+"""End to end on PostgreSQL (make test-pg): Briefbot as three processes against the Discord stand-in.
 One runs the gateway, polling and analysis; the other delivers, over Discord's HTTP API only (no
-gateway connection). A subscribed story reaches its channel once, with its thread, posted by the
+gateway connection), while a third deliverer stands by. A subscribed story reaches its channel once, with its thread, posted by the
 deliverer; `briefbot status` shows both processes with their roles and jobs."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,6 +38,7 @@ async def test_a_gateway_process_and_a_deliver_process_post_each_story_once(db_u
         assert run_once(env, "sync").returncode == 0
         front = BotProcess(env, "run", "--roles", "gateway,poll,analyse").start()
         back = BotProcess(env, "run", "--roles", "deliver").start()
+        spare = BotProcess(env, "run", "--roles", "deliver").start()  # a second deliverer stands by
         try:
             d.wait_ready(timeout=90)
             front.wait_log("connected as", timeout=60)
@@ -44,8 +46,12 @@ async def test_a_gateway_process_and_a_deliver_process_post_each_story_once(db_u
             final(d.invoke(guild, news, admin, "source", {"url": feed}, subcommand="add"))
             posted = d.wait_for(lambda d: briefings(d, news), timeout=120, what="the briefing, by the deliverer")
             d.wait_for(lambda d: d.threads(news), timeout=30, what="its thread")
+            if "holds the delivery lock" in spare.log:  # whichever reached the lock first delivers
+                back, spare = spare, back
             back.wait_log("delivery: .* 1 briefings", timeout=30)
-            assert "delivering over Discord's HTTP API" in back.log
+            assert "delivering over Discord's HTTP API" in back.log and "holds the delivery lock" in back.log
+            spare.wait_log("another process holds the delivery lock; standing by", timeout=30)
+            assert not re.search(r"delivery: \d+ new", spare.log), "the spare never delivers"
             assert len(posted) == 1 and "Khamenei" in text_of(posted[0])
             assert not [ln for ln in front.lines if "delivery:" in ln]  # the front process never delivers
             assert d.identifies == 1  # the deliverer never connected to the gateway
@@ -54,11 +60,11 @@ async def test_a_gateway_process_and_a_deliver_process_post_each_story_once(db_u
                 if sum(w["done"].get("deliver", 0) for w in workers) >= 1:
                     break
             roles = sorted((tuple(w["roles"]), w["state"]) for w in workers)
-            assert roles == [(("deliver",), "live"), (("gateway", "poll", "analyse"), "live")]
+            assert roles == [(("deliver",), "live"), (("deliver",), "live"), (("gateway", "poll", "analyse"), "live")]
             assert sum(w["done"].get("analyse", 0) for w in workers) >= 1
             no_violations(d)
         finally:
-            codes = (front.stop(), back.stop())
-        assert codes == (0, 0), front.log[-2000:] + back.log[-2000:]
-        assert "Traceback" not in front.log + back.log, (front.log + back.log)[-5000:]
+            codes = (front.stop(), back.stop(), spare.stop())
+        assert codes == (0, 0, 0), front.log[-2000:] + back.log[-2000:] + spare.log[-2000:]
+        assert "Traceback" not in front.log + back.log + spare.log, (front.log + back.log + spare.log)[-5000:]
     assert len(briefings(d, news)) == 1

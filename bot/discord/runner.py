@@ -15,8 +15,9 @@ from bot.delivery.loop import run_delivery, run_rebriefs
 from bot.discord.client import Briefbot, make_bot
 from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
+from bot.storage.db import is_postgres
 from bot.workers.exclusive import DELIVER_LOCK, exclusive
-from bot.workers.queue import analyse_until, is_postgres
+from bot.workers.queue import analyse_until
 from bot.workers.registry import WorkerRegistry
 from bot.workers.roles import ALL
 

@@ -50,6 +50,15 @@ def tortoise_config(url: str) -> dict[str, Any]:
     }
 
 
+def is_postgres(url: str) -> bool:
+    return not url.startswith("sqlite://")
+
+
+def asyncpg_dsn(url: str) -> str:
+    """asyncpg's spelling of a postgres:// (or asyncpg://, psycopg://) DATABASE_URL."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     if url.startswith("sqlite://"):
         path = url[len("sqlite://") :].split("?", 1)[0]
@@ -90,7 +99,7 @@ async def _migration_lock(url: str) -> AsyncIterator[Any]:
     import asyncpg
 
     try:
-        conn = await asyncpg.connect("postgresql://" + url.split("://", 1)[1])
+        conn = await asyncpg.connect(asyncpg_dsn(url))
     except (OSError, asyncpg.PostgresError) as exc:
         raise DBConnectionError(str(exc)) from exc
     try:

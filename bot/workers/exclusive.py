@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.workers.queue import dsn
+from bot.storage.db import asyncpg_dsn
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ async def exclusive(url: str, key: int, name: str, stop: asyncio.Event,
     while not stop.is_set():
         conn = None
         try:
-            conn = await asyncpg.connect(dsn(url))
+            conn = await asyncpg.connect(asyncpg_dsn(url))
             if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
                 log.info("%s: this process holds the %s lock", name, name)
                 standing_by = False

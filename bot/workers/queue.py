@@ -23,6 +23,7 @@ from tortoise.expressions import Q
 
 from bot.ingest.pipeline import utcnow
 from bot.services.analysis import CLAIM_TTL, AnalysedArticle, AnalysisService
+from bot.storage.db import asyncpg_dsn, is_postgres
 from bot.storage.jobs import ANALYSE, enqueue_analysis
 from bot.storage.models import Article
 from bot.workers.batcher import Batcher
@@ -33,15 +34,6 @@ SWEEP_S = 60.0  # how often an analyser gives a job to any unanalysed article th
 SWEEP_LIMIT = 5000
 RETRY_S = 5.0  # a failed queue connection is tried again after this long
 HEARTBEAT_TIMEOUT = timedelta(seconds=10)  # a job not beaten for this long is taken again (beats: every 5 s)
-
-
-def dsn(url: str) -> str:
-    """asyncpg's spelling of a postgres:// DATABASE_URL."""
-    return "postgresql://" + url.split("://", 1)[1]
-
-
-def is_postgres(url: str) -> bool:
-    return not url.startswith("sqlite://")
 
 
 async def analyse_until(analysis: AnalysisService, url: str, stop: asyncio.Event, wakeup: asyncio.Event,
@@ -112,7 +104,7 @@ class QueueWorker:
         from pgqueuer.qm import QueueManager
         from pgqueuer.queries import Queries
 
-        conn = await asyncpg.connect(dsn(self._url))
+        conn = await asyncpg.connect(asyncpg_dsn(self._url))
         try:
             qm = QueueManager(Queries(AsyncpgDriver(conn)))
 

@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from bot.workers.exclusive import exclusive
-from bot.workers.queue import dsn
+from bot.storage.db import asyncpg_dsn
 
 KEY = 0x7465_7374
 
@@ -45,7 +45,7 @@ async def test_a_second_process_stands_by_and_takes_over_when_the_first_stops_or
     logging.getLogger("bot.workers.exclusive").addHandler(handler)
     stops = {name: asyncio.Event() for name in "abc"}
     tasks = {}
-    admin = await asyncpg.connect(dsn(db_url))
+    admin = await asyncpg.connect(asyncpg_dsn(db_url))
     try:
         tasks["a"] = asyncio.create_task(exclusive(db_url, KEY, "test", stops["a"], worker("a"), retry_s=0.05))
         await asyncio.wait_for(started["a"].wait(), 30)

@@ -13,7 +13,7 @@ import time
 
 from bench.processes import drop_database, fresh_database
 from bot.storage.db import open_database
-from bot.storage.jobs import enqueue_analysis
+from bot.storage.jobs import ANALYSE, enqueue_analysis
 from bot.workers.queue import QueueWorker
 
 
@@ -37,14 +37,14 @@ async def _bench(jobs: int) -> None:
             done = asyncio.Event()
             count = 0
 
-            async def nothing(article_id: int) -> None:
+            async def nothing(payload: str) -> None:
                 nonlocal count
                 count += 1
                 if count == jobs:
                     done.set()
 
             stop = asyncio.Event()
-            worker = asyncio.create_task(QueueWorker(url, nothing, batch_size=16, sweep_s=3600).run(stop))
+            worker = asyncio.create_task(QueueWorker(url, ANALYSE, nothing, batch_size=16).run(stop))
             start = time.perf_counter()
             await asyncio.wait_for(done.wait(), timeout=600)
             take_s = time.perf_counter() - start

@@ -15,11 +15,13 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from bot.errors import ChannelGoneError, DeliveryError, MissingAccessError, TransientDeliveryError
 from bot.ingest.pipeline import utcnow
@@ -35,11 +37,13 @@ from bot.presenters.message import EMBEDS_PER_MESSAGE, Reply
 from bot.services.briefs import BriefService
 from bot.services.scope import article_links, guild_source_ids
 from bot.services.views import StoryBrief
+from bot.storage.jobs import enqueue_deliveries
 from bot.storage.models import Article, Delivery, DeliveryUpdate, Notice, StoryBriefing, Subscription
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
+THREAD_GRACE = timedelta(seconds=30)  # a sent briefing's deliverer starts its thread within this
 MAX_ATTEMPTS = 12  # about half a day of backoff: then the row is marked failed and left alone
 
 
@@ -81,6 +85,15 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
     return max(wait, timedelta(seconds=retry_after or 0))
 
 
+class _All:
+    """Every channel's (``_notices``)."""
+
+
+# the stories a pass has built, by (guild, story): each task (a pass, a channel's job) has its own
+_STORIES: ContextVar[dict[tuple[int, int], asyncio.Task[StoryBrief | None]] | None] = \
+    ContextVar("delivery_stories", default=None)
+
+
 class Deliverer:
     def __init__(self, sender: Sender, briefs: BriefService, *, clock: Callable[[], datetime] = utcnow,
                  concurrency: int = 4) -> None:
@@ -88,19 +101,22 @@ class Deliverer:
         self._briefs = briefs
         self._clock = clock
         self._gate = asyncio.Semaphore(concurrency)
-        self._stories: dict[tuple[int, int], asyncio.Task[StoryBrief | None]] = {}
 
     async def _story(self, guild_id: int, story_id: int) -> StoryBrief | None:
         """A story as the guild sees it, built once per pass however many channels get it."""
+        stories = _STORIES.get(None)
+        if stories is None:
+            return await self._briefs.story(guild_id, story_id)
         key = (guild_id, story_id)
-        task = self._stories.get(key)
+        task = stories.get(key)
         if task is None:
-            task = self._stories[key] = asyncio.ensure_future(self._briefs.story(guild_id, story_id))
+            task = stories[key] = asyncio.ensure_future(self._briefs.story(guild_id, story_id))
         return await asyncio.shield(task)
 
     async def run_once(self) -> DeliverReport:
+        """One pass over the whole outbox (one deliverer: SQLite, or the tests)."""
         report = DeliverReport()
-        self._stories: dict[tuple[int, int], asyncio.Task[StoryBrief | None]] = {}
+        _STORIES.set({})
         await self._briefings(report)
         await self._digests(report)
         await self._threads(report)
@@ -109,16 +125,54 @@ class Deliverer:
         await self._notices(report)
         return report
 
+    async def run_channel(self, channel_id: int) -> DeliverReport:
+        """What is due in one channel: its briefings, digests, updates in their threads and
+        notices, in order (a ``deliver`` job: several deliverers share the channels)."""
+        report = DeliverReport()
+        _STORIES.set({})  # this task's own: jobs of other channels run beside it
+        await self._briefings(report, channel_id)
+        await self._digests(report, channel_id)
+        await self._updates(report, channel_id)
+        await self._notices(report, channel_id)
+        return report
+
+    async def run_shared(self) -> DeliverReport:
+        """What belongs to no one channel: threads a crash left unstarted, posted briefings that the
+        model rewrote, notices for a server's system channel (one deliverer at a time runs it)."""
+        report = DeliverReport()
+        _STORIES.set({})
+        await self._threads(report)
+        await self._rebriefs(report)
+        await self._notices(report, None)
+        return report
+
+    async def due_channels(self, limit: int = 5000) -> set[int]:
+        """The channels with something due now: a briefing, a digest, an update or a notice (the
+        deliverers give each one a job; new rows get theirs as they are added)."""
+        now = self._clock()
+        retry_due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+        found = set(await (Delivery.filter(status__in=["pending", "sending"], due_at__lte=now,
+                                           subscription__paused_at__isnull=True).filter(retry_due)
+                           .distinct().limit(limit).values_list("channel_id", flat=True)))
+        found |= set(await (Delivery.filter(status="digest", due_at__lte=now, subscription__paused_at__isnull=True)
+                            .distinct().limit(limit).values_list("channel_id", flat=True)))
+        found |= set(await (DeliveryUpdate.filter(status__in=["pending", "sending"], delivery__status="sent")
+                            .filter(retry_due).distinct().limit(limit).values_list("delivery__channel_id", flat=True)))
+        found |= set(await (Notice.filter(status__in=["pending", "sending"], channel_id__not_isnull=True)
+                            .distinct().limit(limit).values_list("channel_id", flat=True)))
+        return found
+
     # ------------------------------------------------------------------ briefings
 
-    async def _briefings(self, report: DeliverReport) -> None:
+    async def _briefings(self, report: DeliverReport, channel_id: int | None = None) -> None:
         now = self._clock()
-        await Delivery.filter(status__in=["pending", "sending", "digest"], subscription_id__isnull=True) \
+        mine = Delivery.filter(channel_id=channel_id) if channel_id is not None else Delivery.all()
+        await mine.filter(status__in=["pending", "sending", "digest"], subscription_id__isnull=True) \
             .update(status="dropped")  # unsubscribed meanwhile
         # paused channels and rows waiting for a retry are left out in SQL, so that a long queue
         # of them never holds up the other channels
-        rows = await (Delivery.filter(status__in=["pending", "sending"], due_at__lte=now,
-                                      subscription__paused_at__isnull=True)
+        rows = await (mine.filter(status__in=["pending", "sending"], due_at__lte=now,
+                                  subscription__paused_at__isnull=True)
                       .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
                       .order_by("id").limit(500))
         by_channel: dict[int, list[Delivery]] = defaultdict(list)
@@ -187,8 +241,10 @@ class Deliverer:
         d.thread_id = thread_id
 
     async def _threads(self, report: DeliverReport) -> None:
-        """Sent briefings whose thread is missing (a crash between the post and the thread)."""
-        rows = await Delivery.filter(status="sent", thread_id__isnull=True, message_id__not_isnull=True).limit(50)
+        """Sent briefings whose thread is missing (a crash between the post and the thread); not
+        the ones just sent, whose deliverer is starting their thread."""
+        rows = await Delivery.filter(status="sent", thread_id__isnull=True, message_id__not_isnull=True,
+                                     sent_at__lt=self._clock() - THREAD_GRACE).limit(50)
         done: set[int] = set()
         for d in rows:
             if d.message_id in done:
@@ -202,9 +258,10 @@ class Deliverer:
 
     # ------------------------------------------------------------------ digests
 
-    async def _digests(self, report: DeliverReport) -> None:
+    async def _digests(self, report: DeliverReport, channel_id: int | None = None) -> None:
         now = self._clock()
-        rows = await (Delivery.filter(status="digest", due_at__lte=now, subscription__paused_at__isnull=True)
+        mine = Delivery.filter(channel_id=channel_id) if channel_id is not None else Delivery.all()
+        rows = await (mine.filter(status="digest", due_at__lte=now, subscription__paused_at__isnull=True)
                       .select_related("subscription").order_by("subscription_id", "id").limit(1000))
         groups: dict[int, list[Delivery]] = defaultdict(list)
         for d in rows:
@@ -258,9 +315,11 @@ class Deliverer:
 
     # ------------------------------------------------------------------ updates
 
-    async def _updates(self, report: DeliverReport) -> None:
+    async def _updates(self, report: DeliverReport, channel_id: int | None = None) -> None:
         now = self._clock()
-        rows = await (DeliveryUpdate.filter(status__in=["pending", "sending"], delivery__status="sent")
+        mine = DeliveryUpdate.filter(delivery__channel_id=channel_id) if channel_id is not None \
+            else DeliveryUpdate.all()
+        rows = await (mine.filter(status__in=["pending", "sending"], delivery__status="sent")
                       .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
                       .select_related("delivery", "article").order_by("id").limit(200))
         for u in rows:
@@ -371,12 +430,19 @@ class Deliverer:
         # said in that channel if Briefbot still can, else in the server's system channel
         text = (f"Briefbot paused the subscriptions of <#{channel_id}> ({topics}) because {why}. "
                 f"Fix it and run /subscribe again there to resume; nothing is lost meanwhile.")
-        await Notice.get_or_create(key=f"paused:{channel_id}:{int(now.timestamp())}",
-                                   defaults={"guild_id": guild_id, "channel_id": channel_id, "text": text})
+        async with in_transaction() as conn:
+            await Notice.get_or_create(key=f"paused:{channel_id}:{int(now.timestamp())}",
+                                       defaults={"guild_id": guild_id, "channel_id": channel_id, "text": text},
+                                       using_db=conn)
+            await enqueue_deliveries(conn, [channel_id])
         log.warning("paused subscriptions of channel %s in guild %s: %s", channel_id, guild_id, exc)
 
-    async def _notices(self, report: DeliverReport) -> None:
-        for n in await Notice.filter(status__in=["pending", "sending"]).order_by("id").limit(50):
+    async def _notices(self, report: DeliverReport, channel_id: int | None | type[_All] = _All) -> None:
+        """Notices to post: all of them, or those of one channel, or (``None``) those for a
+        server's system channel."""
+        mine = Notice.all() if channel_id is _All else Notice.filter(channel_id=channel_id) \
+            if channel_id is not None else Notice.filter(channel_id__isnull=True)
+        for n in await mine.filter(status__in=["pending", "sending"]).order_by("id").limit(50):
             if await self._notice(n) or (n.status == "pending" and n.channel_id is None and await self._notice(n)):
                 report.notices += 1
 

@@ -35,7 +35,7 @@ async def run_delivery(router: Router, deliverer: Deliverer, stop: asyncio.Event
             log.exception("delivery pass failed")
         if progressed:
             continue
-        await _wait(stop, wakeup, tick_s)
+        await wait_for_work(stop, wakeup, tick_s)
 
 
 async def run_rebriefs(writer: StoryBriefingWriter, stop: asyncio.Event, wakeup: asyncio.Event,
@@ -52,10 +52,10 @@ async def run_rebriefs(writer: StoryBriefingWriter, stop: asyncio.Event, wakeup:
                 written.set()
         except Exception:
             log.exception("llm briefing pass failed")
-        await _wait(stop, wakeup, tick_s)
+        await wait_for_work(stop, wakeup, tick_s)
 
 
-async def _wait(stop: asyncio.Event, wakeup: asyncio.Event, tick_s: float) -> None:
+async def wait_for_work(stop: asyncio.Event, wakeup: asyncio.Event, tick_s: float) -> None:
     waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wakeup.wait())]
     await asyncio.wait(waiters, timeout=tick_s, return_when=asyncio.FIRST_COMPLETED)
     for w in waiters:

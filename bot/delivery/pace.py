@@ -1,8 +1,10 @@
 """The pace of requests to Discord. Its global limit (50 requests/s) is per bot token, so every
 process of one bot must share one budget: with PostgreSQL the processes take their slots from one
 row (``rate_budgets``, on the database's clock, so hosts' clocks need not agree); with SQLite there
-is one process, which paces itself. discord.py handles the per-route buckets and waits out any
-429 (a global one included) in each process."""
+is one process, which paces itself. Every request attempt takes a slot as it is sent (the client's
+``http_trace``, bot/discord/sender.py), so discord.py's retries, and the requests it held while
+waiting out a 429, are paced too; discord.py handles the per-route buckets and waits out any 429
+(a global one included) in each process."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from tortoise import connections
 log = logging.getLogger(__name__)
 
 # Slots are a little more than 1/per_s apart: N requests a second then never make N + 1 in any one
-# second, even with a few milliseconds of jitter on the way.
-SLACK = 1.02
+# second at Discord, even when one request takes a slot's length longer than another to get there.
+SLACK = 1.05
 
 _TAKE_SLOT = """
 INSERT INTO rate_budgets (name, next_at)

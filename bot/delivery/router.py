@@ -17,6 +17,7 @@ from bot.ingest.pipeline import utcnow
 from bot.services.analysis import vector_of
 from bot.services.briefs import parse_topic
 from bot.services.subscriptions import next_digest_at
+from bot.storage.jobs import enqueue_deliveries
 from bot.storage.models import (
     Article,
     ArticleSighting,
@@ -92,7 +93,9 @@ class Router:
                 grown = len(sources_by_guild.get(sub.guild_id, ())) > existing.sources_count
                 if existing.status == "sent" and grown and await self._adds_a_source(article, sub.guild_id, existing):
                     try:
-                        await DeliveryUpdate.create(delivery_id=existing.id, article_id=article.id)
+                        async with in_transaction() as conn:  # the channel's job commits with the row
+                            await DeliveryUpdate.create(delivery_id=existing.id, article_id=article.id, using_db=conn)
+                            await enqueue_deliveries(conn, [sub.channel_id])
                         report.updates += 1
                         report.channels.add(sub.channel_id)
                     except IntegrityError:
@@ -108,9 +111,12 @@ class Router:
                 continue
             status, due = await self._schedule(sub, now)
             try:
-                await Delivery.create(story_id=article.story_id, subscription_id=sub.id, guild_id=sub.guild_id,
-                                      channel_id=sub.channel_id, idempotency_key=key, status=status, due_at=due,
-                                      reason=reason, sources_count=count)
+                async with in_transaction() as conn:  # the channel's job commits with the row
+                    await Delivery.create(story_id=article.story_id, subscription_id=sub.id, guild_id=sub.guild_id,
+                                          channel_id=sub.channel_id, idempotency_key=key, status=status, due_at=due,
+                                          reason=reason, sources_count=count, using_db=conn)
+                    if status == "pending":  # a digest's channel gets its job when the digest is due
+                        await enqueue_deliveries(conn, [sub.channel_id])
             except IntegrityError:
                 continue
             report.deliveries += 1
@@ -165,12 +171,13 @@ class Router:
             name = source.title or source.url
             text = (f"The source {name} was disabled after repeated failures ({source.disabled_reason or 'errors'}). "
                     f"Stories from it stop until an admin re-enables it with /source enable {source.id}.")
-            async with in_transaction():
+            async with in_transaction() as conn:
                 for channel in sorted(channels):
                     key = f"source-off:{source.id}:{int(source.disabled_at.timestamp())}:{channel}"
                     _, created = await Notice.get_or_create(key=key, defaults={
-                        "guild_id": source.guild_id, "channel_id": channel, "text": text})
+                        "guild_id": source.guild_id, "channel_id": channel, "text": text}, using_db=conn)
                     made += created
+                await enqueue_deliveries(conn, channels)
                 source.disabled_notified_at = self._clock()
                 await source.save(update_fields=["disabled_notified_at"])
         return made

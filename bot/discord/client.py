@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.app import App
 from bot.delivery.pace import pace_for
 from bot.discord.errors import on_tree_error
-from bot.discord.sender import DiscordSender
+from bot.discord.sender import DiscordSender, pace_trace
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,10 @@ class Briefbot(commands.Bot):
 
     def __init__(self, app: App, *, warm_up: bool = True, analyses: bool = True, answers: bool = True,
                  **options: Any) -> None:
+        # one request pace for delivery and the admins' test sends, shared by the bot's processes
+        pace = pace_for(app.settings.resolved_database_url, app.settings.delivery_requests_per_s)
         super().__init__(
+            http_trace=pace_trace(pace),
             command_prefix=commands.when_mentioned,
             intents=intents_for(app),
             help_command=None,
@@ -43,9 +46,7 @@ class Briefbot(commands.Bot):
             **options,
         )
         self.app = app
-        # one sender (one request pace) for delivery and for the admins' test sends
-        self.sender = DiscordSender(self, pace=pace_for(app.settings.resolved_database_url,
-                                                        app.settings.delivery_requests_per_s))
+        self.sender = DiscordSender(self)
         self._warm_up = warm_up
         self._analyses = analyses  # this process runs the analyser: its models load at start too
         self._answers = answers  # this process serves commands: the answerer's models load at start

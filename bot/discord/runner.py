@@ -16,7 +16,7 @@ from bot.discord.client import Briefbot, make_bot
 from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
 from bot.storage.db import is_postgres
-from bot.workers.exclusive import DELIVER_LOCK, exclusive
+from bot.workers.delivering import deliver_jobs
 from bot.workers.queue import analyse_until
 from bot.workers.registry import WorkerRegistry
 from bot.workers.roles import ALL
@@ -74,8 +74,10 @@ async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: Worker
                                on_sent=(lambda n: registry.count("deliver", n)) if registry is not None else None)
 
         url = app.settings.resolved_database_url
-        if is_postgres(url):  # one deliverer at a time: the others stand by (bot/workers/exclusive.py)
-            await exclusive(url, DELIVER_LOCK, "delivery", stop, deliver_until)
+        if is_postgres(url):  # the deliverers share the channels (bot/workers/delivering.py)
+            await deliver_jobs(url, app.router, deliverer, stop, deliver_wakeup, tick_s=app.settings.delivery_tick_s,
+                               concurrency=app.settings.delivery_concurrency,
+                               on_sent=(lambda n: registry.count("deliver", n)) if registry is not None else None)
         else:
             await deliver_until(stop)
 

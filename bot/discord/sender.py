@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -31,28 +34,42 @@ from bot.presenters.message import Reply
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_UNPACED = re.compile(r"/(interactions|webhooks)/|/gateway")
 THREAD_EXISTS = 160004
 TAG_REQUIRED = 40067
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_GUILD = 10004
 HISTORY_LIMIT = 50
+FETCHED_TTL_S = 300.0  # a channel fetched without a gateway is used this long (its type, a forum's tags)
+FETCHED_KEPT = 10_000
 FORUM_POSTS_SCANNED = 10  # a post lost in a crash is among the forum's newest posts of ours
 
 
 class DiscordSender:
-    def __init__(self, client: discord.Client, *, pace: Pace | SharedPace | None = None) -> None:
+    def __init__(self, client: discord.Client) -> None:
         self._client = client
-        self._pace = pace  # Discord's global limit, shared by the bot's processes (bot/delivery/pace.py)
+        self._fetched: OrderedDict[int, tuple[float, object]] = OrderedDict()  # channel id -> (until, channel)
 
-    async def _paced(self, call: Callable[[], Awaitable[T]]) -> T:
-        if self._pace is not None:
-            await self._pace.wait()
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
+        """One request (paced by the client's ``pace_trace``), Discord's errors mapped."""
         return await _mapped(call)
 
     async def _resolve(self, channel_id: int) -> object:
+        """The channel from the gateway's cache; without a gateway (a deliver-only process), fetched
+        once (a paced request like any other) and kept for ``FETCHED_TTL_S``."""
         channel = self._client.get_channel(channel_id)
-        if channel is None:
-            channel = await _mapped(lambda: self._client.fetch_channel(channel_id))
+        if channel is not None:
+            return channel
+        now = time.monotonic()
+        kept = self._fetched.get(channel_id)
+        if kept is not None and kept[0] > now:
+            self._fetched.move_to_end(channel_id)
+            return kept[1]
+        channel = await self._call(lambda: self._client.fetch_channel(channel_id))
+        self._fetched[channel_id] = (now + FETCHED_TTL_S, channel)
+        self._fetched.move_to_end(channel_id)
+        while len(self._fetched) > FETCHED_KEPT:
+            self._fetched.popitem(last=False)
         return channel
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
@@ -64,12 +81,12 @@ class DiscordSender:
         kwargs = message_kwargs(reply)
         if isinstance(channel, discord.ForumChannel):
             tags = _tags(channel, topic)
-            made = await self._paced(lambda: channel.create_thread(
+            made = await self._call(lambda: channel.create_thread(
                 name=thread_name(title), auto_archive_duration=1440, applied_tags=tags, **kwargs))
             await self._drop_twins(channel, made.thread, _texts(made.message))
             return made.message.id  # the post's id too
         target = _messageable(channel, channel_id)
-        message = await self._paced(lambda: target.send(**kwargs, nonce=nonce))
+        message = await self._call(lambda: target.send(**kwargs, nonce=nonce))
         return message.id
 
     async def find(self, channel_id: int, ref: str) -> int | None:
@@ -87,7 +104,7 @@ class DiscordSender:
                            key=lambda t: t.id, reverse=True)[:FORUM_POSTS_SCANNED]
             for post in posts:
                 try:
-                    starter = await self._paced(lambda post=post: post.fetch_message(post.id))
+                    starter = await self._call(lambda post=post: post.fetch_message(post.id))
                 except DeliveryError:  # deleted by a moderator, or the post is gone
                     continue
                 if carries(starter):
@@ -101,7 +118,7 @@ class DiscordSender:
                     return message.id
             return None
 
-        return await self._paced(scan)
+        return await self._call(scan)
 
     async def _drop_twins(self, forum: discord.ForumChannel, kept: discord.Thread, texts: list[str]) -> None:
         """Deletes the twins of a new forum post. discord.py retries a request that Discord answered
@@ -113,9 +130,9 @@ class DiscordSender:
                  and (me is None or t.owner_id == me.id)]
         for twin in twins[:FORUM_POSTS_SCANNED]:
             try:
-                starter = await self._paced(lambda twin=twin: twin.fetch_message(twin.id))
+                starter = await self._call(lambda twin=twin: twin.fetch_message(twin.id))
                 if _texts(starter) == texts:
-                    await self._paced(twin.delete)
+                    await self._call(twin.delete)
                     log.warning("deleted forum post %s in %s: a twin of %s (a retried request)", twin.id, forum.id,
                                 kept.id)
             except DeliveryError as exc:
@@ -134,7 +151,7 @@ class DiscordSender:
         kwargs = edit_kwargs(reply)
         if not reply.files:
             kwargs.pop("attachments", None)
-        await self._paced(lambda: partial.edit(**kwargs))
+        await self._call(lambda: partial.edit(**kwargs))
 
     async def start_thread(self, channel_id: int, message_id: int, name: str) -> int:
         channel = await self._resolve(channel_id)
@@ -142,7 +159,7 @@ class DiscordSender:
             return message_id  # a forum post is its own thread, with its starter message's id
         partial = _messageable(channel, channel_id).get_partial_message(message_id)  # type: ignore[attr-defined]
         try:
-            thread = await self._paced(lambda: partial.create_thread(name=name, auto_archive_duration=1440))
+            thread = await self._call(lambda: partial.create_thread(name=name, auto_archive_duration=1440))
         except _ThreadExists:
             return message_id  # a thread started from a message has the message's id
         return thread.id
@@ -152,6 +169,21 @@ class DiscordSender:
         if guild is None or guild.system_channel is None:
             return None
         return guild.system_channel.id
+
+
+def pace_trace(pace: Pace | SharedPace) -> aiohttp.TraceConfig:
+    """Paces every request the client makes to Discord's API (``http_trace`` of the client), each
+    attempt on its own: a retry after a 429 or a 5xx, and requests held while discord.py waits out
+    a global 429, take their own slots. Interaction responses and webhooks are not under the global
+    limit, and are not held up behind deliveries."""
+    trace = aiohttp.TraceConfig()
+
+    async def on_request_start(_session: object, _ctx: object, params: aiohttp.TraceRequestStartParams) -> None:
+        if not _UNPACED.search(params.url.path):
+            await pace.wait()
+
+    trace.on_request_start.append(on_request_start)
+    return trace
 
 
 class _ThreadExists(DeliveryError):

@@ -1,11 +1,18 @@
 """Jobs enqueued with the data they refer to (PostgreSQL; the queue itself, and why, is
-bot/workers/queue.py): PgQueuer's schema, and the ``analyse`` job a new article gets in the
-transaction that stores it."""
+bot/workers/queue.py): PgQueuer's schema, and the jobs of each kind:
+
+- ``analyse``: a new article, in the transaction that stores it;
+- ``poll``: a source's next poll, due at its ``next_poll_at``, in the transaction that sets it
+  (the source added, enabled, or polled). The key names the due time, so a job for a time the
+  source has moved on from is stale and does nothing (bot/workers/polling.py);
+- ``deliver``: a channel with something to post, in the transaction that adds it to the outbox
+  (bot/workers/delivering.py). One job per channel at a time keeps the channel's order."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -13,7 +20,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 log = logging.getLogger(__name__)
 
 ANALYSE = "analyse"
-JOB_KINDS = (ANALYSE,)
+POLL = "poll"
+DELIVER = "deliver"
+JOB_KINDS = (ANALYSE, POLL, DELIVER)
 
 
 async def install(conn: Any) -> None:
@@ -45,20 +54,43 @@ class _InTransaction:
         return ""
 
 
-def _key(article_id: int) -> str:
-    return f"{ANALYSE}:{article_id}"
-
-
-async def enqueue_analysis(conn: BaseDBAsyncClient, article_ids: Sequence[int]) -> int:
-    """Enqueue an ``analyse`` job per article on ``conn`` (in its transaction, if it is in one);
-    an article whose job is still queued or running is skipped. Nothing on SQLite. Returns how
-    many jobs were added."""
-    if conn.capabilities.dialect != "postgres" or not article_ids:
+async def _enqueue(conn: BaseDBAsyncClient, kind: str, payloads: Sequence[str], keys: Sequence[str],
+                   after: Sequence[timedelta | None] | None = None) -> int:
+    """Enqueue one ``kind`` job per payload on ``conn`` (in its transaction, if it is in one); a
+    key whose job is still queued or running is skipped. Nothing on SQLite. How many were added."""
+    if conn.capabilities.dialect != "postgres" or not payloads:
         return 0
     from pgqueuer.queries import Queries
 
-    ids = list(article_ids)
+    n = len(payloads)
     added = await Queries(_InTransaction(conn)).enqueue(  # type: ignore[arg-type]
-        [ANALYSE] * len(ids), [str(i).encode() for i in ids], [0] * len(ids),
-        dedupe_key=[_key(i) for i in ids], on_conflict="skip")
+        [kind] * n, [p.encode() for p in payloads], [0] * n, execute_after=list(after) if after else None,
+        dedupe_key=list(keys), on_conflict="skip")
     return sum(1 for job in added if job is not None)
+
+
+async def enqueue_analysis(conn: BaseDBAsyncClient, article_ids: Sequence[int]) -> int:
+    """An ``analyse`` job per article; one whose job is still queued or running is skipped."""
+    ids = list(article_ids)
+    return await _enqueue(conn, ANALYSE, [str(i) for i in ids], [f"{ANALYSE}:{i}" for i in ids])
+
+
+def poll_due_key(due: datetime | None) -> str:
+    """A poll job's name for the due time it was made for (``new``: a source never polled)."""
+    return "new" if due is None else str(int(due.timestamp() * 1000))
+
+
+async def enqueue_polls(conn: BaseDBAsyncClient, sources: Sequence[tuple[int, datetime | None]]) -> int:
+    """A ``poll`` job per ``(source id, next_poll_at)``, run from that time on (at once when it is
+    ``None`` or past). Its payload and key carry the due time."""
+    now = datetime.now(UTC)
+    payloads = [f"{sid}:{poll_due_key(due)}" for sid, due in sources]
+    after = [max(timedelta(0), due - now) if due is not None else None for _, due in sources]
+    return await _enqueue(conn, POLL, payloads, [f"{POLL}:{p}" for p in payloads], after)
+
+
+async def enqueue_deliveries(conn: BaseDBAsyncClient, channel_ids: Iterable[int]) -> int:
+    """A ``deliver`` job per channel; a channel whose job is still queued or running is skipped
+    (that job, or the deliverers' next look for due work, finds the new rows)."""
+    ids = sorted(set(channel_ids))
+    return await _enqueue(conn, DELIVER, [str(i) for i in ids], [f"{DELIVER}:{i}" for i in ids])

@@ -1,5 +1,5 @@
-"""One process at a time for a role whose work is not yet split between processes (delivery: two
-deliverers would take the same outbox rows). On PostgreSQL the role's process holds an advisory
+"""One process at a time for work that is not split between processes (routing analysed articles
+to the outbox: bot/workers/delivering.py). On PostgreSQL the role's process holds an advisory
 lock on a connection of its own; the others stand by and take over within ``retry_s`` when it
 stops, is killed, or loses its connection (the lock goes with the session). A process that loses
 the lock stops the work at once, before another can start it."""
@@ -14,7 +14,6 @@ from bot.storage.db import asyncpg_dsn
 
 log = logging.getLogger(__name__)
 
-DELIVER_LOCK = 0x62726465  # "brde"
 CHECK_S = 2.0  # how often the holder checks that its lock's connection is alive, and others retry
 
 

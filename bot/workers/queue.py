@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -46,17 +45,12 @@ async def analyse_until(analysis: AnalysisService, url: str, stop: asyncio.Event
         await analysis.run_forever(stop, wakeup, on_done, idle_s=idle_s)
         return
     batcher = Batcher(analysis.analyse_ids, batch_size=analysis.batch_size, report=on_done)
-    while not stop.is_set():
-        log.info("analysing the jobs of the work queue")
-        try:
-            await QueueWorker(url, batcher, batch_size=analysis.batch_size).run(stop)
-        except Exception as exc:  # the jobs it held are taken again once their beats stop
-            log.warning("the work queue failed (%s: %s); joining it again in %.0f s", exc.__class__.__name__, exc,
-                        retry_s)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=retry_s)
-            except TimeoutError:
-                pass
+
+    async def analyse(payload: str) -> None:
+        await batcher(int(payload or 0))
+
+    worker = QueueWorker(url, ANALYSE, analyse, batch_size=analysis.batch_size, sweep=enqueue_waiting)
+    await run_queue(worker, stop, "analysis", retry_s=retry_s)
 
 
 async def enqueue_waiting(limit: int = SWEEP_LIMIT) -> int:
@@ -85,16 +79,25 @@ async def queue_depths(conn: BaseDBAsyncClient) -> dict[str, int]:
 
 
 class QueueWorker:
-    """Takes ``analyse`` jobs until ``stop`` and hands each article to ``analyse`` (which batches
-    the jobs that arrive together). ``batch_size`` jobs are taken at a time and at most twice that
-    many are held, so the analyser always has the next batch while the last one is stored."""
+    """Takes the ``kind`` jobs until ``stop`` and hands each one's payload to ``handle``.
+    ``batch_size`` jobs are taken at a time and at most ``concurrency`` (at least twice that)
+    are held, so a handler that batches (the analyser) always has the next batch while the last
+    one is stored. ``sweep``, run at start and every ``sweep_s``, gives a job to any work that
+    has none (returns how many it queued). A job due later (``execute_after``) is noticed by the
+    next look at the queue, at most ``dequeue_timeout`` after it is due."""
 
-    def __init__(self, url: str, analyse: Callable[[int], Any], *, batch_size: int = 16,
-                 heartbeat_timeout: timedelta = HEARTBEAT_TIMEOUT, sweep_s: float = SWEEP_S) -> None:
-        self._sweep_s = sweep_s
+    def __init__(self, url: str, kind: str, handle: Callable[[str], Awaitable[object]], *, batch_size: int = 16,
+                 concurrency: int | None = None, sweep: Callable[[], Awaitable[int]] | None = None,
+                 sweep_s: float = SWEEP_S, dequeue_timeout: timedelta = timedelta(seconds=30),
+                 heartbeat_timeout: timedelta = HEARTBEAT_TIMEOUT) -> None:
         self._url = url
-        self._analyse = analyse
+        self._kind = kind
+        self._handle = handle
         self._batch_size = batch_size
+        self._concurrency = max(concurrency or 0, 2 * batch_size)  # PgQueuer holds two batches at least
+        self._sweep_fn = sweep
+        self._sweep_s = sweep_s
+        self._dequeue_timeout = dequeue_timeout
         self._heartbeat_timeout = heartbeat_timeout
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -108,32 +111,49 @@ class QueueWorker:
         try:
             qm = QueueManager(Queries(AsyncpgDriver(conn)))
 
-            @qm.entrypoint(ANALYSE, on_failure="delete")
-            async def analyse(job: Job) -> None:
-                await self._analyse(int(job.payload or b"0"))
+            @qm.entrypoint(self._kind, on_failure="delete")
+            async def handle(job: Job) -> None:
+                await self._handle((job.payload or b"").decode())
 
             stopper = asyncio.create_task(stop.wait())
             stopper.add_done_callback(lambda _: qm.shutdown.set())
-            sweeper = asyncio.create_task(self._sweep(stop))
+            sweeper = asyncio.create_task(self._sweep(stop)) if self._sweep_fn is not None else None
             try:
-                await qm.run(batch_size=self._batch_size, max_concurrent_tasks=2 * self._batch_size,
-                             dequeue_timeout=timedelta(seconds=30), heartbeat_timeout=self._heartbeat_timeout)
+                await qm.run(batch_size=self._batch_size, max_concurrent_tasks=self._concurrency,
+                             dequeue_timeout=self._dequeue_timeout, heartbeat_timeout=self._heartbeat_timeout)
             finally:
-                stopper.cancel()
-                sweeper.cancel()
-                await asyncio.gather(stopper, sweeper, return_exceptions=True)
+                waiting = [t for t in (stopper, sweeper) if t is not None]
+                for task in waiting:
+                    task.cancel()
+                await asyncio.gather(*waiting, return_exceptions=True)
         finally:
             await conn.close()
 
     async def _sweep(self, stop: asyncio.Event) -> None:
-        """At start and every ``SWEEP_S``: a job for every waiting article that has none."""
+        assert self._sweep_fn is not None
         while not stop.is_set():
             try:
-                if added := await enqueue_waiting():
-                    log.info("%d waiting article(s) had no analysis job: queued", added)
+                if added := await self._sweep_fn():
+                    log.info("%d %s job(s) were missing: queued", added, self._kind)
             except Exception:  # the database is away: the next sweep tries again
-                log.warning("could not look for articles without a job", exc_info=True)
+                log.warning("could not look for %s work without a job", self._kind, exc_info=True)
             try:
                 await asyncio.wait_for(stop.wait(), timeout=self._sweep_s)
+            except TimeoutError:
+                pass
+
+
+async def run_queue(worker: QueueWorker, stop: asyncio.Event, what: str, *, retry_s: float = RETRY_S) -> None:
+    """Run ``worker`` until ``stop``; a queue that fails (the database restarted, its connection
+    lost) is joined again after ``retry_s``. The jobs it held are taken again once their beats stop."""
+    while not stop.is_set():
+        log.info("%s: taking the jobs of the work queue", what)
+        try:
+            await worker.run(stop)
+        except Exception as exc:
+            log.warning("the work queue failed (%s: %s); joining it again in %.0f s", exc.__class__.__name__, exc,
+                        retry_s)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=retry_s)
             except TimeoutError:
                 pass

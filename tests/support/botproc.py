@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 BRIEFBOT = str(Path(sys.executable).with_name("briefbot"))
 
@@ -21,6 +22,15 @@ def bot_env(base: Mapping[str, str], **extra: str) -> dict[str, str]:
     env.update(base)
     env.update(extra)
     return env
+
+
+def processes_env(d: Any, database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of several `briefbot run --roles` processes on one database, against the
+    Discord stand-in ``d`` and local feeds: quick ticks and beats, one CPU worker each."""
+    return bot_env({}, DISCORD_TOKEN=d.token, DISCORD_API_BASE=d.api_base, DISCORD_GATEWAY_URL=d.gateway_url,
+                   DATABASE_URL=database_url, DATA_DIR=str(data_dir), FETCH_ALLOW_PRIVATE="true",
+                   FETCH_PAGES="false", EXTRACT_WORKERS="1", MODEL_THREADS="1", LOG_LEVEL="INFO",
+                   POLL_INTERVAL_S="3600", DELIVERY_TICK_S="1", WORKER_HEARTBEAT_S="1", **extra)
 
 
 class BotProcess:

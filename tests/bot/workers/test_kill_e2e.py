@@ -22,7 +22,7 @@ from bot.storage.models import Article, Delivery, PipelineEvent, Source
 from bot.workers.status import StatusService
 from tests.bot.discord.test_bot_e2e import NOW, _rss, final, no_violations
 from tests.summarizer.fixtures.story_pairs import JOIN, SPLIT
-from tests.support.botproc import BotProcess, bot_env, run_once
+from tests.support.botproc import BotProcess, processes_env, run_once
 from tests.support.discord import MANAGE_GUILD, DiscordStandIn
 from tests.support.static_server import StaticServer
 
@@ -112,10 +112,7 @@ async def test_five_processes_analyse_each_article_once_and_post_each_story_once
         admin = d.add_user("editor")
         d.add_member(guild, admin, permissions=MANAGE_GUILD)
         feeds = [web.set(f"/f{f}.xml", _rss(f"Outlet {f}", _items(f, PER_ROUND))) for f in range(FEEDS)]
-        env = bot_env({}, DISCORD_TOKEN=d.token, DISCORD_API_BASE=d.api_base, DISCORD_GATEWAY_URL=d.gateway_url,
-                      DATABASE_URL=db, DATA_DIR=str(tmp_path / "data"), FETCH_ALLOW_PRIVATE="true",
-                      FETCH_PAGES="false", EXTRACT_WORKERS="1", MODEL_THREADS="1", LOG_LEVEL="INFO",
-                      POLL_INTERVAL_S="3600", SCHEDULER_TICK_S="1", DELIVERY_TICK_S="1", WORKER_HEARTBEAT_S="1")
+        env = processes_env(d, db, tmp_path / "data", SCHEDULER_TICK_S="1")
         assert run_once(env, "sync").returncode == 0
         procs = [BotProcess(env, "run", "--roles", roles).start() for roles in ROLES]
         try:

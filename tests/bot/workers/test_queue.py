@@ -16,7 +16,7 @@ from bot.ingest.store import ArticleStore, Candidate
 from bot.language import Language
 from bot.services.actors import ActorStore
 from bot.services.analysis import AnalysedArticle, AnalysisService
-from bot.storage.jobs import enqueue_analysis
+from bot.storage.jobs import ANALYSE, enqueue_analysis
 from bot.storage.models import Article, Source, Statement
 from bot.workers.batcher import Batcher
 from bot.workers.queue import QueueWorker, analyse_until, enqueue_waiting, queue_depths
@@ -94,7 +94,8 @@ async def test_two_queue_workers_analyse_every_article_once_and_a_job_run_again_
         service = AnalysisService(language.analyzer, language.clusterer, ActorStore(), batch_size=4)
         service.owner = owner
         batchers.append(Batcher(service.analyse_ids, batch_size=4, report=report))
-    workers = [asyncio.create_task(QueueWorker(db, b, batch_size=4).run(stop)) for b in batchers]
+    workers = [asyncio.create_task(QueueWorker(db, ANALYSE, lambda p, b=b: b(int(p)), batch_size=4,
+                                           sweep=enqueue_waiting).run(stop)) for b in batchers]
     try:
         await asyncio.wait_for(all_done.wait(), timeout=120)
     finally:

@@ -1,7 +1,8 @@
 """End to end on PostgreSQL (make test-pg): Briefbot as three processes against the Discord stand-in.
 One runs the gateway, polling and analysis; the other delivers, over Discord's HTTP API only (no
-gateway connection), while a third deliverer stands by. A subscribed story reaches its channel once, with its thread, posted by the
-deliverer; `briefbot status` shows both processes with their roles and jobs."""
+gateway connection), beside a second deliverer: they share the channels, one of them routes. A
+subscribed story reaches its channel once, with its thread, posted by a deliverer; `briefbot
+status` shows the processes with their roles and jobs."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pytest
 from tests.bot.discord.test_bot_e2e import NOW, _rss, final, no_violations, text_of
 from tests.bot.discord.test_delivery_e2e import briefings
 from tests.summarizer.fixtures.story_pairs import JOIN
-from tests.support.botproc import BotProcess, bot_env, run_once
+from tests.support.botproc import BotProcess, processes_env, run_once
 from tests.support.discord import MANAGE_GUILD, DiscordStandIn
 from tests.support.static_server import StaticServer
 
@@ -31,10 +32,7 @@ async def test_a_gateway_process_and_a_deliver_process_post_each_story_once(db_u
         news = d.add_channel(guild, "iran-desk")
         admin = d.add_user("editor")
         d.add_member(guild, admin, permissions=MANAGE_GUILD)
-        env = bot_env({}, DISCORD_TOKEN=d.token, DISCORD_API_BASE=d.api_base, DISCORD_GATEWAY_URL=d.gateway_url,
-                      DATABASE_URL=db_url, DATA_DIR=str(tmp_path / "data"), FETCH_ALLOW_PRIVATE="true",
-                      FETCH_PAGES="false", EXTRACT_WORKERS="1", MODEL_THREADS="1", LOG_LEVEL="INFO",
-                      POLL_INTERVAL_S="3600", BACKFILL_ITEMS="10", DELIVERY_TICK_S="1", WORKER_HEARTBEAT_S="1")
+        env = processes_env(d, db_url, tmp_path / "data", BACKFILL_ITEMS="10")
         assert run_once(env, "sync").returncode == 0
         front = BotProcess(env, "run", "--roles", "gateway,poll,analyse").start()
         back = BotProcess(env, "run", "--roles", "deliver").start()
@@ -46,14 +44,14 @@ async def test_a_gateway_process_and_a_deliver_process_post_each_story_once(db_u
             final(d.invoke(guild, news, admin, "source", {"url": feed}, subcommand="add"))
             posted = d.wait_for(lambda d: briefings(d, news), timeout=120, what="the briefing, by the deliverer")
             d.wait_for(lambda d: d.threads(news), timeout=30, what="its thread")
-            holders = [p for p in (back, spare) if "this process holds the delivery lock" in p.log]
-            assert len(holders) == 1, "one deliverer holds the lock:\n" + back.log[-3000:] + "\n--\n" + spare.log[-3000:]
-            if holders[0] is spare:  # whichever reached the lock first delivers
+            holders = [p for p in (back, spare) if "this process holds the routing lock" in p.log]
+            assert len(holders) == 1, "one deliverer routes:\n" + back.log[-3000:] + "\n--\n" + spare.log[-3000:]
+            if holders[0] is spare:  # whichever reached the lock first routes
                 back, spare = spare, back
-            back.wait_log("delivery: .* 1 briefings", timeout=30)
-            assert "delivering over Discord's HTTP API" in back.log
-            spare.wait_log("another process holds the delivery lock; standing by", timeout=30)
-            assert not re.search(r"delivery: \d+ new", spare.log), "the spare never delivers"
+            back.wait_log(r"delivery: 1 new, 0 updates queued for 1 channel", timeout=30)
+            spare.wait_log("another process holds the routing lock; standing by", timeout=30)
+            assert not re.search(r"delivery: \d+ new", spare.log), "the other one never routes"
+            assert all("delivering over Discord's HTTP API" in p.log for p in (back, spare))
             assert len(posted) == 1 and "Khamenei" in text_of(posted[0])
             assert not [ln for ln in front.lines if "delivery:" in ln]  # the front process never delivers
             assert d.identifies == 1  # the deliverer never connected to the gateway
@@ -69,4 +67,6 @@ async def test_a_gateway_process_and_a_deliver_process_post_each_story_once(db_u
             codes = (front.stop(), back.stop(), spare.stop())
         assert codes == (0, 0, 0), front.log[-2000:] + back.log[-2000:] + spare.log[-2000:]
         assert "Traceback" not in front.log + back.log + spare.log, (front.log + back.log + spare.log)[-5000:]
+        senders = [p for p in (back, spare) if re.search(r"delivery to channel \d+: 1 briefings", p.log)]
+        assert len(senders) == 1, "the channel's job was done once, by one of the deliverers"
     assert len(briefings(d, news)) == 1

@@ -2,8 +2,8 @@
 by 2 `briefbot run --roles poll` processes sharing one PostgreSQL database.
 
 Each run gets a fresh database with the feeds due now, starts the processes, and times from the
-first poll stored until every feed has been polled (each source is claimed by one poller before it
-is polled). Needs PostgreSQL: PG_TEST_URL, default
+first poll stored until every feed has been polled (each due poll is a job on the work queue, taken
+by one poller; the pollers' first sweep gives the feeds their jobs). Needs PostgreSQL: PG_TEST_URL, default
 postgres://postgres@127.0.0.1:5432/test (skipped if absent).
 
     python -m bench.pollers [--feeds 20000]

@@ -17,6 +17,7 @@ from bot.discord.endpoints import configure_endpoints
 from bot.errors import ConfigError
 from bot.storage.db import is_postgres
 from bot.workers.delivering import deliver_jobs
+from bot.workers.polling import poll_jobs
 from bot.workers.queue import analyse_until
 from bot.workers.registry import WorkerRegistry
 from bot.workers.roles import ALL
@@ -102,7 +103,11 @@ async def run_discord(app: App, *, roles: frozenset[str] = ALL, registry: Worker
                 from exc
         gateway = asyncio.create_task(bot.connect(reconnect=True), name="gateway") if "gateway" in roles else None
         tasks = []
-        if "poll" in roles:
+        if "poll" in roles and is_postgres(app.settings.resolved_database_url):  # polls are jobs
+            tasks.append(asyncio.create_task(
+                poll_jobs(app.settings.resolved_database_url, app.ingestor, stop,
+                          concurrency=app.settings.fetch_concurrency, on_report=on_report), name="polling"))
+        elif "poll" in roles:
             tasks.append(asyncio.create_task(app.scheduler(on_report=on_report, owner=owner).run_forever(stop),
                                              name="scheduler"))
         if "analyse" in roles:

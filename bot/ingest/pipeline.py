@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from tortoise.transactions import in_transaction
+
 from bot.errors import BriefbotError, FetchError, ParseError
 from bot.ingest.extract import html_to_text
 from bot.ingest.fetch import Fetcher
@@ -20,6 +22,7 @@ from bot.ingest.urls import content_hash, normalize_url
 from bot.ingest.workers import CpuPool
 from bot.settings import Settings
 from bot.storage.bounds import cut, fit_instance, limit_of
+from bot.storage.jobs import enqueue_polls
 from bot.storage.models import Article, ArticleSighting, Source
 
 log = logging.getLogger(__name__)
@@ -291,7 +294,7 @@ class Ingestor:
             source.primed = True
             source.next_poll_at = now + self._jittered(source.interval_s)
         fit_instance(source, ["title"])
-        await source.save(update_fields=[*_HEALTH_FIELDS, "etag", "last_modified", "primed", "title"])
+        await _save_and_schedule(source, [*_HEALTH_FIELDS, "etag", "last_modified", "primed", "title"])
 
     async def _record_failure(
         self, source: Source, error: str, retry_after: float | None, report: PollReport
@@ -311,10 +314,20 @@ class Ingestor:
             report.disabled = True
             log.warning("source %s disabled: %s", source.id, source.disabled_reason)
         fit_instance(source, ["last_error", "disabled_reason"])
-        await source.save(update_fields=[*_HEALTH_FIELDS, "last_error", "last_error_at", "disabled_at", "disabled_reason"])
+        await _save_and_schedule(source, [*_HEALTH_FIELDS, "last_error", "last_error_at", "disabled_at",
+                                          "disabled_reason"])
         report.ok = False
         report.error = error
         log.info("source %s failed (%d in a row): %s", source.id, source.failure_count, error)
+
+
+async def _save_and_schedule(source: Source, fields: list[str]) -> None:
+    """Store a polled source's health and next poll time; on PostgreSQL its next poll's job
+    commits with them (bot/workers/polling.py)."""
+    async with in_transaction() as conn:
+        await source.save(update_fields=fields, using_db=conn)
+        if source.scheduled and source.disabled_at is None:
+            await enqueue_polls(conn, [(source.id, source.next_poll_at)])
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from bot.ingest.urls import validate_source_url
 from bot.services.ids import record_id
 from bot.services.views import OpmlImport
 from bot.storage.bounds import fit, limit_of
+from bot.storage.jobs import enqueue_polls
 from bot.storage.models import Article, ArticleSighting, Source
 
 log = logging.getLogger(__name__)
@@ -216,7 +217,10 @@ class SourceService:
         source.disabled_notified_at = None
         source.failure_count = 0
         source.next_poll_at = None
-        await source.save()
+        async with in_transaction() as conn:  # polled again at once: on PostgreSQL, by a poll job
+            await source.save(using_db=conn)
+            if source.scheduled:
+                await enqueue_polls(conn, [(source.id, None)])
         return source
 
     async def export_opml(self, *, guild_id: int = 0, title: str = "Briefbot sources") -> str:

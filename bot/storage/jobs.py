@@ -75,9 +75,18 @@ async def enqueue_analysis(conn: BaseDBAsyncClient, article_ids: Sequence[int]) 
     return await _enqueue(conn, ANALYSE, [str(i) for i in ids], [f"{ANALYSE}:{i}" for i in ids])
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
 def poll_due_key(due: datetime | None) -> str:
-    """A poll job's name for the due time it was made for (``new``: a source never polled)."""
-    return "new" if due is None else str(int(due.timestamp() * 1000))
+    """A poll job's name for the due time it was made for, in whole milliseconds (``new``: a source
+    never polled); ``POLL_DUE_KEY_SQL`` is the same in SQL."""
+    return "new" if due is None else str((due - _EPOCH) // _MS)
+
+
+# poll_due_key() of ``s.next_poll_at`` (PostgreSQL's extract() is exact: a numeric)
+POLL_DUE_KEY_SQL = "COALESCE(floor(extract(epoch FROM s.next_poll_at) * 1000)::bigint::text, 'new')"
 
 
 async def enqueue_polls(conn: BaseDBAsyncClient, sources: Sequence[tuple[int, datetime | None]]) -> int:

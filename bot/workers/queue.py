@@ -65,17 +65,15 @@ async def enqueue_waiting(limit: int = SWEEP_LIMIT) -> int:
 
 
 async def queue_depths(conn: BaseDBAsyncClient) -> dict[str, int]:
-    """Jobs per kind and state (``analyse queued``, ``analyse running``); empty on SQLite."""
+    """Jobs per kind and state (``analyse jobs queued``: due now; ``... running``; ``... scheduled``:
+    due later, such as the sources' next polls); empty on SQLite."""
     if conn.capabilities.dialect != "postgres":
         return {}
     rows = await conn.execute_query_dict(
-        "SELECT entrypoint, status::text AS status, count(*) AS n FROM pgqueuer "
-        "WHERE status IN ('queued', 'picked') GROUP BY entrypoint, status")
-    out: dict[str, int] = {}
-    for row in rows:
-        state = "running" if row["status"] == "picked" else "queued"
-        out[f"{row['entrypoint']} jobs {state}"] = int(row["n"])
-    return out
+        "SELECT entrypoint, CASE WHEN status = 'picked' THEN 'running' WHEN execute_after > now() THEN 'scheduled' "
+        "ELSE 'queued' END AS state, count(*) AS n FROM pgqueuer "
+        "WHERE status IN ('queued', 'picked') GROUP BY 1, 2")
+    return {f"{row['entrypoint']} jobs {row['state']}": int(row["n"]) for row in rows}
 
 
 class QueueWorker:

@@ -61,6 +61,7 @@ class StatusService:
             "model briefings to edit in": await StoryBriefing.filter(pending_edit=True).count(),
         }
         if connections.get("default").capabilities.dialect == "postgres":  # the work queue's jobs
-            queues.update({f"{kind} jobs {state}": 0 for kind in JOB_KINDS for state in ("queued", "running")})
+            queues.update({f"{kind} jobs {state}": 0 for kind in JOB_KINDS
+                           for state in ("queued", "running", "scheduled")})
             queues.update(await queue_depths(connections.get("default")))
         return StatusView(now, workers, queues)

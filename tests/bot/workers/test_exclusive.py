@@ -1,5 +1,6 @@
-"""One deliverer at a time on PostgreSQL: a second delivering process stands by, and takes over
-when the first stops or its database session is gone (the advisory lock goes with it)."""
+"""One process at a time for work that is not split (routing to the outbox) on PostgreSQL: a
+second process stands by, and takes over when the first stops or its database session is gone
+(the advisory lock goes with it)."""
 
 from __future__ import annotations
 

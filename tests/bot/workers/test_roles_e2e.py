@@ -36,7 +36,7 @@ async def test_a_gateway_process_and_a_deliver_process_post_each_story_once(db_u
         assert run_once(env, "sync").returncode == 0
         front = BotProcess(env, "run", "--roles", "gateway,poll,analyse").start()
         back = BotProcess(env, "run", "--roles", "deliver").start()
-        spare = BotProcess(env, "run", "--roles", "deliver").start()  # a second deliverer stands by
+        spare = BotProcess(env, "run", "--roles", "deliver").start()  # a second deliverer shares the channels
         try:
             d.wait_ready(timeout=90)
             front.wait_log("connected as", timeout=60)

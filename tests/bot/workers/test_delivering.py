@@ -104,4 +104,9 @@ async def test_two_deliverers_share_the_channels_once_each_in_order(db: str, lan
         assert len(by) == 1, "one deliverer posts a channel's stories"
         nonces = [p.nonce for p in by[0].top_level(channel)]
         assert nonces == sorted(nonces, key=lambda n: int(n[1:])), "in the channel's order"
-    assert await _jobs("deliver") == []
+    # a job left behind (the sweep saw a row still being sent, just as its channel's job ended)
+    # finds nothing to post
+    late = FakeSender()
+    for channel in await _jobs("deliver"):
+        assert not (await Deliverer(late, briefs, clock=clock).run_channel(int(channel))).anything
+    assert late.posted == []

@@ -13,6 +13,8 @@ import logging
 
 from tortoise import connections
 
+from bot.storage.db import is_postgres
+
 log = logging.getLogger(__name__)
 
 # Slots are a little more than 1/per_s apart: N requests a second then never make N + 1 in any one
@@ -71,4 +73,4 @@ class SharedPace:
 
 def pace_for(database_url: str, per_s: float) -> Pace | SharedPace:
     """The pace for a bot on ``database_url``: shared between processes on PostgreSQL."""
-    return SharedPace(per_s) if database_url.startswith(("postgres://", "asyncpg://", "psycopg://")) else Pace(per_s)
+    return SharedPace(per_s) if is_postgres(database_url) else Pace(per_s)

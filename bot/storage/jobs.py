@@ -6,7 +6,10 @@ bot/workers/queue.py): PgQueuer's schema, and the jobs of each kind:
   (the source added, enabled, or polled). The key names the due time, so a job for a time the
   source has moved on from is stale and does nothing (bot/workers/polling.py);
 - ``deliver``: a channel with something to post, in the transaction that adds it to the outbox
-  (bot/workers/delivering.py). One job per channel at a time keeps the channel's order."""
+  (bot/workers/delivering.py). One job per channel at a time keeps the channel's order.
+
+And the queries over the queue: the sources without a job for their next poll (the pollers'
+sweep), and the jobs per kind and state (`briefbot status`)."""
 
 from __future__ import annotations
 
@@ -81,12 +84,12 @@ _MS = timedelta(milliseconds=1)
 
 def poll_due_key(due: datetime | None) -> str:
     """A poll job's name for the due time it was made for, in whole milliseconds (``new``: a source
-    never polled); ``POLL_DUE_KEY_SQL`` is the same in SQL."""
+    never polled); ``_POLL_DUE_KEY_SQL`` is the same in SQL."""
     return "new" if due is None else str((due - _EPOCH) // _MS)
 
 
 # poll_due_key() of ``s.next_poll_at`` (PostgreSQL's extract() is exact: a numeric)
-POLL_DUE_KEY_SQL = "COALESCE(floor(extract(epoch FROM s.next_poll_at) * 1000)::bigint::text, 'new')"
+_POLL_DUE_KEY_SQL = "COALESCE(floor(extract(epoch FROM s.next_poll_at) * 1000)::bigint::text, 'new')"
 
 
 async def enqueue_polls(conn: BaseDBAsyncClient, sources: Sequence[tuple[int, datetime | None]]) -> int:
@@ -103,3 +106,35 @@ async def enqueue_deliveries(conn: BaseDBAsyncClient, channel_ids: Iterable[int]
     (that job, or the deliverers' next look for due work, finds the new rows)."""
     ids = sorted(set(channel_ids))
     return await _enqueue(conn, DELIVER, [str(i) for i in ids], [f"{DELIVER}:{i}" for i in ids])
+
+
+_WITHOUT_JOB = f"""
+SELECT s.id, s.next_poll_at FROM sources s
+WHERE s.scheduled AND s.disabled_at IS NULL AND NOT EXISTS (
+    SELECT 1 FROM pgqueuer q
+    WHERE q.dedupe_key = '{POLL}:' || s.id || ':' || {_POLL_DUE_KEY_SQL} AND q.status IN ('queued', 'picked'))
+ORDER BY s.id LIMIT $1
+"""
+
+
+async def enqueue_missing_polls(conn: BaseDBAsyncClient, batch: int = 5000) -> int:
+    """A ``poll`` job for every scheduled, enabled source that has none queued or running for its
+    next poll time (a job for another time is stale: it fetches nothing)."""
+    added = 0
+    while True:
+        rows = await conn.execute_query_dict(_WITHOUT_JOB, [batch])
+        added += await enqueue_polls(conn, [(r["id"], r["next_poll_at"]) for r in rows])
+        if len(rows) < batch:
+            return added
+
+
+async def queue_depths(conn: BaseDBAsyncClient) -> dict[str, int]:
+    """Jobs per kind and state (``analyse jobs queued``: due now; ``... running``; ``... scheduled``:
+    due later, such as the sources' next polls); empty on SQLite."""
+    if conn.capabilities.dialect != "postgres":
+        return {}
+    rows = await conn.execute_query_dict(
+        "SELECT entrypoint, CASE WHEN status = 'picked' THEN 'running' WHEN execute_after > now() THEN 'scheduled' "
+        "ELSE 'queued' END AS state, count(*) AS n FROM pgqueuer "
+        "WHERE status IN ('queued', 'picked') GROUP BY 1, 2")
+    return {f"{row['entrypoint']} jobs {row['state']}": int(row["n"]) for row in rows}

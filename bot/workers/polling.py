@@ -22,36 +22,14 @@ from datetime import timedelta
 from tortoise import connections
 
 from bot.ingest.pipeline import Ingestor, PollReport
-from bot.storage.jobs import POLL, POLL_DUE_KEY_SQL, enqueue_polls, poll_due_key
+from bot.storage.jobs import POLL, enqueue_missing_polls, enqueue_polls, poll_due_key
 from bot.storage.models import Source
 from bot.workers.queue import QueueWorker, run_queue
 
 log = logging.getLogger(__name__)
 
 SWEEP_S = 60.0
-SWEEP_BATCH = 5000
 DUE_LATENESS = timedelta(seconds=5)  # a job that becomes due is noticed within this
-
-_WITHOUT_JOB = f"""
-SELECT s.id, s.next_poll_at FROM sources s
-WHERE s.scheduled AND s.disabled_at IS NULL AND NOT EXISTS (
-    SELECT 1 FROM pgqueuer q
-    WHERE q.dedupe_key = '{POLL}:' || s.id || ':' || {POLL_DUE_KEY_SQL} AND q.status IN ('queued', 'picked'))
-ORDER BY s.id LIMIT $1
-"""
-
-
-async def enqueue_missing_polls(batch: int = SWEEP_BATCH) -> int:
-    """A ``poll`` job for every scheduled, enabled source that has none queued or running for its
-    next poll time (a job for another time is stale: it fetches nothing)."""
-    conn = connections.get("default")
-    added = 0
-    while True:
-        rows = await conn.execute_query_dict(_WITHOUT_JOB, [batch])
-        added += await enqueue_polls(conn, [(r["id"], r["next_poll_at"]) for r in rows])
-        if len(rows) < batch:
-            return added
-
 
 async def poll_jobs(url: str, ingestor: Ingestor, stop: asyncio.Event, *, concurrency: int,
                     on_report: Callable[[PollReport], object] | None = None) -> None:
@@ -75,5 +53,6 @@ async def poll_jobs(url: str, ingestor: Ingestor, stop: asyncio.Event, *, concur
                 log.exception("poll report handler failed")
 
     worker = QueueWorker(url, POLL, poll, batch_size=max(1, concurrency // 2), concurrency=concurrency,
-                         sweep=enqueue_missing_polls, sweep_s=SWEEP_S, dequeue_timeout=DUE_LATENESS)
+                         sweep=lambda: enqueue_missing_polls(connections.get("default")), sweep_s=SWEEP_S,
+                         dequeue_timeout=DUE_LATENESS)
     await run_queue(worker, stop, "polling")

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from tortoise import connections
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
 from bot.ingest.pipeline import utcnow
@@ -62,18 +61,6 @@ async def enqueue_waiting(limit: int = SWEEP_LIMIT) -> int:
     ids = await (Article.filter(free, analyzed_at__isnull=True).order_by("id").limit(limit)
                  .values_list("id", flat=True))
     return await enqueue_analysis(connections.get("default"), ids)
-
-
-async def queue_depths(conn: BaseDBAsyncClient) -> dict[str, int]:
-    """Jobs per kind and state (``analyse jobs queued``: due now; ``... running``; ``... scheduled``:
-    due later, such as the sources' next polls); empty on SQLite."""
-    if conn.capabilities.dialect != "postgres":
-        return {}
-    rows = await conn.execute_query_dict(
-        "SELECT entrypoint, CASE WHEN status = 'picked' THEN 'running' WHEN execute_after > now() THEN 'scheduled' "
-        "ELSE 'queued' END AS state, count(*) AS n FROM pgqueuer "
-        "WHERE status IN ('queued', 'picked') GROUP BY 1, 2")
-    return {f"{row['entrypoint']} jobs {row['state']}": int(row["n"]) for row in rows}
 
 
 class QueueWorker:

@@ -10,9 +10,8 @@ from tortoise import connections
 from tortoise.expressions import Q
 
 from bot.ingest.pipeline import utcnow
-from bot.storage.jobs import JOB_KINDS
+from bot.storage.jobs import JOB_KINDS, queue_depths
 from bot.storage.models import Article, Delivery, DeliveryUpdate, Notice, Source, StoryBriefing, Worker
-from bot.workers.queue import queue_depths
 from bot.workers.registry import GONE_AFTER_BEATS
 
 SHOW_ENDED = timedelta(hours=24)  # stopped and gone workers are listed this long

@@ -6,15 +6,14 @@ Discord stand-in (each alone would make that many); a global 429 on the way is w
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.bot.delivery.test_pace import most_in_any_second
-from tests.bot.discord.test_bot_e2e import NOW, _rss, final, no_violations
+from tests.bot.discord.test_bot_e2e import final, no_violations
 from tests.bot.discord.test_delivery_e2e import briefings
-from tests.summarizer.fixtures.story_pairs import JOIN
+from tests.bot.workers.test_roles_e2e import wire_feed
 from tests.support.botproc import BotProcess, processes_env, run_once
 from tests.support.discord import MANAGE_GUILD, DiscordStandIn
 from tests.support.static_server import StaticServer
@@ -26,10 +25,8 @@ CHANNELS = 30
 async def test_three_deliverers_share_the_channels_under_one_budget(db_url: str, tmp_path: Path) -> None:
     if not db_url.startswith("postgres"):
         pytest.skip("several processes need PostgreSQL (make test-pg)")
-    kh = JOIN[0]
     with DiscordStandIn(interaction_deadline=3.0) as d, StaticServer() as web:
-        feed = web.set("/wire.xml", _rss("Wire One", [
-            (kh.a.title, "https://wire-one.example/khamenei-talks", kh.a.lead, NOW - timedelta(hours=2))]))
+        feed = wire_feed(web)
         guild = d.add_guild("Newsroom")
         channels = [d.add_channel(guild, f"desk-{i}") for i in range(CHANNELS)]
         admin = d.add_user("editor")

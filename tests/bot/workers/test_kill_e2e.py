@@ -18,8 +18,8 @@ import pytest
 from tortoise import connections
 
 from bot.ingest.pipeline import url_key, utcnow
+from bot.storage.jobs import enqueue_missing_polls
 from bot.storage.models import Article, Delivery, PipelineEvent, Source
-from bot.workers.polling import enqueue_missing_polls
 from bot.workers.status import StatusService
 from tests.bot.discord.test_bot_e2e import NOW, _rss, final, no_violations
 from tests.summarizer.fixtures.story_pairs import JOIN, SPLIT
@@ -123,7 +123,8 @@ async def test_five_processes_analyse_each_article_once_and_post_each_story_once
             await Source.bulk_create([Source(url=url, url_key=url_key(url), guild_id=guild, kind="feed",
                                              title=f"Outlet {f}", primed=True, interval_s=3600)
                                       for f, url in enumerate(feeds)])
-            await enqueue_missing_polls()  # as `source add` does with its first poll, not at the next sweep
+            # their jobs now, as `source add` does with its first poll, not at the next sweep
+            await enqueue_missing_polls(connections.get("default"))
             await _until(lambda: _settled(FEEDS * PER_ROUND), 600, "the first round", procs)
             first = await _check(d, channels, FEEDS * PER_ROUND)
             print("\nround 1 (no kills):", first)
@@ -131,7 +132,7 @@ async def test_five_processes_analyse_each_article_once_and_post_each_story_once
             for f in range(FEEDS):  # the second round: PER_ROUND more items in every feed, all due now
                 web.set(f"/f{f}.xml", _rss(f"Outlet {f}", _items(f, 2 * PER_ROUND)))
             await Source.all().update(next_poll_at=utcnow())
-            await enqueue_missing_polls()  # their jobs now, not at the pollers' next sweep
+            await enqueue_missing_polls(connections.get("default"))  # their jobs now, not at the pollers' next sweep
             total = 2 * FEEDS * PER_ROUND
             killed: Counter[str] = Counter()
             order = rng.sample(range(len(procs)), len(procs)) * 2  # each process twice, in a random order

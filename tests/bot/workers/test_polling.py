@@ -16,9 +16,9 @@ from bot.ingest.fetch import Fetcher
 from bot.ingest.pipeline import Ingestor, PollReport
 from bot.ingest.workers import CpuPool
 from bot.settings import Settings
-from bot.storage.jobs import enqueue_polls, poll_due_key
+from bot.storage.jobs import enqueue_missing_polls, enqueue_polls, poll_due_key
 from bot.storage.models import Source
-from bot.workers.polling import enqueue_missing_polls, poll_jobs
+from bot.workers.polling import poll_jobs
 from tests.support.content import items, rss
 from tests.support.feedserver import FeedServer
 
@@ -78,8 +78,9 @@ async def test_two_pollers_poll_each_due_source_once_and_queue_its_next_poll(
                for i, p in enumerate(paths)]
     gone = await Source.create(url=server.set("/feeds/off", b""), url_key="off", kind="feed",
                                disabled_at=datetime.now(UTC))
-    assert await enqueue_missing_polls() == len(sources), "every enabled source without a job gets one"
-    assert await enqueue_missing_polls() == 0
+    conn = connections.get("default")
+    assert await enqueue_missing_polls(conn) == len(sources), "every enabled source without a job gets one"
+    assert await enqueue_missing_polls(conn) == 0
 
     async def all_polled(reports: list[PollReport]) -> bool:
         return len(reports) >= len(sources)
@@ -138,6 +139,6 @@ async def test_the_sweep_names_a_due_time_as_the_poll_does(db: str) -> None:
                for i, due in enumerate(odd)]
     conn = connections.get("default")
     assert await enqueue_polls(conn, [(s.id, s.next_poll_at) for s in sources]) == len(odd)
-    assert await enqueue_missing_polls() == 0, "the sweep finds each source's job under the same key"
+    assert await enqueue_missing_polls(conn) == 0, "the sweep finds each source's job under the same key"
     await Source.filter(id=sources[0].id).update(next_poll_at=datetime(2027, 1, 1, tzinfo=UTC))
-    assert await enqueue_missing_polls() == 1, "a source whose next poll moved gets a job for the new time"
+    assert await enqueue_missing_polls(conn) == 1, "a source whose next poll moved gets a job for the new time"

@@ -16,10 +16,10 @@ from bot.ingest.store import ArticleStore, Candidate
 from bot.language import Language
 from bot.services.actors import ActorStore
 from bot.services.analysis import AnalysedArticle, AnalysisService
-from bot.storage.jobs import ANALYSE, enqueue_analysis
+from bot.storage.jobs import ANALYSE, enqueue_analysis, queue_depths
 from bot.storage.models import Article, Source, Statement
 from bot.workers.batcher import Batcher
-from bot.workers.queue import QueueWorker, analyse_until, enqueue_waiting, queue_depths
+from bot.workers.queue import QueueWorker, analyse_until, enqueue_waiting
 from tests.bot.services.test_analysis_hostile import T0, _article
 from tests.summarizer.fixtures.story_pairs import JOIN
 

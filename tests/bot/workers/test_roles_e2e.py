@@ -21,13 +21,18 @@ from tests.support.discord import MANAGE_GUILD, DiscordStandIn
 from tests.support.static_server import StaticServer
 
 
+def wire_feed(web: StaticServer) -> str:
+    """A feed with one story on Iran's supreme leader, published two hours ago."""
+    kh = JOIN[0].a
+    return web.set("/wire.xml", _rss("Wire One", [
+        (kh.title, "https://wire-one.example/khamenei-talks", kh.lead, NOW - timedelta(hours=2))]))
+
+
 async def test_a_gateway_process_and_a_deliver_process_post_each_story_once(db_url: str, tmp_path: Path) -> None:
     if not db_url.startswith("postgres"):
         pytest.skip("several processes need PostgreSQL (make test-pg)")
-    kh = JOIN[0]
     with DiscordStandIn(interaction_deadline=3.0) as d, StaticServer() as web:
-        feed = web.set("/wire.xml", _rss("Wire One", [
-            (kh.a.title, "https://wire-one.example/khamenei-talks", kh.a.lead, NOW - timedelta(hours=2))]))
+        feed = wire_feed(web)
         guild = d.add_guild("Newsroom")
         news = d.add_channel(guild, "iran-desk")
         admin = d.add_user("editor")

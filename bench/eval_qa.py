@@ -16,6 +16,7 @@ questions each on a fresh answerer (the first question indexes the story), p95 o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -109,14 +110,25 @@ def latency_ms(embedder: Embedder, rows: Sequence[dict], stories: int = 5, per_s
     return timings
 
 
+def scoring_answerer(embedder: Embedder) -> tuple[Answerer, float]:
+    """The shipped answerer with its refusal threshold at 0 (so every outcome carries its score),
+    and the shipped threshold to judge those scores at."""
+    reader = MiniLMReader(embedder)
+    answerer = Answerer(embedder, reader=reader)
+    answerer.warm_up()
+    threshold = answerer.threshold
+    decider = answerer.decider
+    if decider is None:
+        return Answerer(embedder, reader=MiniLMReader(embedder, threshold=0.0)), threshold
+    return Answerer(embedder, reader=reader, decider=dataclasses.replace(decider, threshold=0.0)), threshold
+
+
 def qa_rows(embedder: Embedder, per_title: int = 200, latency: bool = True) -> list[Row]:
     if not DEV.is_file():
         return [("qa (squad2-dev)", f"skipped: {DEV} is absent")]
     all_rows = load_dev()
     rows = sample([r for r in all_rows if r["title"] in SQUAD_HELD_OUT], per_title)
-    answerer = Answerer(embedder, reader=MiniLMReader(embedder, threshold=0.0))
-    answerer.warm_up()
-    threshold = MiniLMReader(embedder).threshold_from_weights()
+    answerer, threshold = scoring_answerer(embedder)
     started = time.perf_counter()
     outcomes = squad_outcomes(answerer, rows, all_rows)
     seconds = time.perf_counter() - started

@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     story_threshold: float = Field(0.54, gt=0, lt=1)
     topic_threshold: float = Field(0.40, gt=0, lt=1)
     answer_min_score: float = Field(0.43, gt=0, lt=1)
-    answer_reader: bool = False
+    answer_reader: bool = True
     analysis_batch: int = Field(16, ge=1, le=256)
     # `briefbot run` analyses in a child process (bot/workers/analyser.py): ingestion no longer slows it down
     analysis_process: bool = True

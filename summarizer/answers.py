@@ -40,7 +40,10 @@ Optional reader (``summarizer.answering.reader``): the bundled trained ``MiniLMR
 (``use_reader=True``) or a transformers ``*ForQuestionAnswering`` model (``qa_model``, a hub id or
 a local path) reads the top ``reader_candidates`` sentences and decides instead of the rule gate:
 its best sentence answers, with the short answer inside it (``Answer.short``), or the sources don't
-say when its score is under the reader's threshold. "What did X say ...?" questions stay with the
+say when its score is under the threshold. The bundled reader comes with a decider
+(``summarizer.answering.decider``) that turns its scores and the retrieval evidence of each
+candidate into one calibrated probability, with its own threshold; a reader without one decides
+on its own score. "What did X say ...?" questions stay with the
 rule gate (the reader is trained on factoid questions). A reader that fails to load or run leaves
 the question to the rule gate.
 
@@ -74,6 +77,7 @@ from summarizer.answering.questions import (
     sentence_tokens,
     tokenize,
 )
+from summarizer.answering.decider import Decider, Evidence, features
 from summarizer.answering.reader import MiniLMReader, Reader, Reading, TransformersReader
 from summarizer.sentences import split_sentences
 from summarizer.types import Answer, Citation, Document, Sentence
@@ -132,12 +136,13 @@ class Answerer:
                  qa_model: str | Path | None = None,
                  cache: MutableMapping[str, DocumentIndex] | None = None, cache_size: int = 512,
                  reader: Reader | None = None, use_reader: bool | None = None, reader_candidates: int = 8,
-                 dense_pool: int = 24, vector_cache_size: int = 20_000, closest: bool = False) -> None:
+                 dense_pool: int = 24, vector_cache_size: int = 20_000, closest: bool = False,
+                 decider: Decider | None = None) -> None:
         """``reader``: what decides between answering and refusing, over the top
         ``reader_candidates`` retrieved sentences (``qa_model`` makes it a ``TransformersReader``;
-        ``use_reader=True`` without either, the bundled ``MiniLMReader``). Without a reader (the
-        default for now: the bundled head is not yet as good as the rules on the hand-written
-        articles, see bench/eval_qa.py) the rule gate decides (``min_score`` on the support score).
+        ``use_reader=True`` without either, the bundled ``MiniLMReader``, which brings its decider;
+        the bot sets it unless ``ANSWER_READER=false``). Without a reader the rule gate decides
+        (``min_score`` on the support score). ``decider``: overrides the reader's own decider.
         ``dense_pool``: how many sentences (the best by BM25, after each document's first) a
         question embeds, so a first question on a long story stays fast. ``closest``: a reader's
         refusal names the sentence it found closest (``Answer.citations`` of an unanswered Answer,
@@ -164,6 +169,7 @@ class Answerer:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._vector_cache_size = vector_cache_size
         self._reader: Reader | None = None
+        self._decider = decider
         if use_reader is None:
             use_reader = reader is not None or qa_model is not None
         if use_reader:
@@ -179,9 +185,21 @@ class Answerer:
         return self._reader is not None
 
     @property
+    def decider(self) -> Decider | None:
+        """What turns the reader's scores and the retrieval evidence into one probability (the
+        bundled reader's own, see ``summarizer.answering.decider``); None: the reader's score decides."""
+        if self._decider is not None or self._reader is None:
+            return self._decider
+        return getattr(self._reader, "decider", None)
+
+    @property
     def threshold(self) -> float:
-        """The score under which the answerer refuses: the reader's, or ``min_score`` without one."""
-        return self._reader.threshold if self._reader is not None else self.min_score
+        """The score under which the answerer refuses: the decider's, the reader's, or ``min_score``
+        without a reader."""
+        if self._reader is None:
+            return self.min_score
+        decider = self.decider
+        return decider.threshold if decider is not None else self._reader.threshold
 
     def warm_up(self) -> None:
         """Loads the embedder and the reader (else both load on the first question)."""
@@ -261,13 +279,26 @@ class Answerer:
         return [Citation(documents[c.doc].id, c.sentence.start, c.sentence.end, c.sentence.text) for c in picked]
 
     def run(self, question: str, documents: Sequence[Document], history: Sequence[tuple[str, str]] = ()) -> Answer:
+        answer = self._run(question, documents, history, features_only=False)
+        assert isinstance(answer, Answer)
+        return answer
+
+    def evidence(self, question: str, documents: Sequence[Document],
+                 history: Sequence[tuple[str, str]] = ()) -> Evidence | None:
+        """What the decider sees of the candidates the reader reads (training/train_decider.py);
+        None when the reader does not read this question."""
+        found = self._run(question, documents, history, features_only=True)
+        return found if isinstance(found, Evidence) else None
+
+    def _run(self, question: str, documents: Sequence[Document], history: Sequence[tuple[str, str]],
+             features_only: bool) -> Answer | Evidence | None:
         expanded = _expand(question, history)
         if not expanded.question or not documents:
-            return Answer(False, REFUSAL)
+            return None if features_only else Answer(False, REFUSAL)
         indexes = self.index(documents)
         pool, tokens = self._pool(indexes)
         if not pool:
-            return Answer(False, REFUSAL)
+            return None if features_only else Answer(False, REFUSAL)
 
         query_tokens = list(dict.fromkeys(tokenize(expanded.lexical)))
         bm25 = self._bm25(tokens, query_tokens)
@@ -277,7 +308,8 @@ class Answerer:
         bm25, present = bm25[keep], present[keep]
         texts = [c.sentence.text for c in candidates]
         reads = self._reader is not None and not _ASKS_WHAT_WAS_SAID.search(expanded.question)
-        # clauses sharpen the rule gate's support score; a reader reads whole sentences
+        # clauses sharpen the rule gate's support score; a reader reads whole sentences (the best
+        # clause's cosine as a decider feature cost 90 ms a question for no gain held out)
         parts = [() if reads else indexes[c.doc].clauses[c.sentence.index] for c in candidates]
         encoded = self.vectors([expanded.dense, *texts, *(p for ps in parts for p in ps)])
         qvec, vectors, clause_vectors = encoded[0], encoded[1 : len(texts) + 1], encoded[len(texts) + 1 :]
@@ -297,16 +329,34 @@ class Answerer:
         rank = w * dense + (1 - w) * lexical_rank
         support = w * dense + (1 - w) * coverage
         kind = question_type(expanded.question)
+        fits = np.ones(len(candidates), dtype=bool)
         if kind is not None:
-            fits = np.array([has_type(c.sentence.text, kind) for c in candidates])
+            fits = np.array([has_type(c.sentence.text, kind) for c in candidates], dtype=bool)
             factor = np.where(fits, 1.0, self.type_penalty)
             rank, support = rank * factor, support * factor
 
         order = np.argsort(-rank, kind="stable")
         if reads:
-            read = self._read(expanded.dense, [candidates[int(j)] for j in order[: self.reader_candidates]])
-            if read is not None:
-                return self._reader_answer(question, read, indexes, documents, vectors)
+            top = [int(j) for j in order[: self.reader_candidates]]
+            readings = self._read(expanded.dense, [candidates[j] for j in top])
+            if readings is not None:
+                evidence = Evidence(expanded.dense, [texts[j] for j in top], [tokens[keep[j]] for j in top],
+                                    np.array([r.score for r in readings]), dense[top], lexical_rank[top],
+                                    coverage[top], support[top], kind is not None,
+                                    fits[top], frozenset(t for ts in tokens for t in ts),
+                                    np.array([r.span_score for r in readings]),
+                                    [texts[j][r.span[0] : r.span[1]] if r.span else "" for j, r in zip(top, readings,
+                                                                                                        strict=True)],
+                                    kind)
+                if features_only:
+                    return evidence
+                scores, threshold = self._decide(evidence)
+                read = sorted(((candidates[j], Reading(float(p), r.span)) for j, p, r in zip(top, scores, readings,
+                                                                                             strict=True)),
+                              key=lambda cr: -cr[1].score)
+                return self._reader_answer(question, read, indexes, documents, vectors, threshold)
+        if features_only:
+            return None
         # the best-ranked of the leading candidates that is supported on its own terms
         head = [int(j) for j in order[: self.candidates]]
         supported = [j for j in head if support[j] >= self.min_score]
@@ -412,25 +462,30 @@ class Answerer:
             parts.append(f"{c.sentence.text} [{n}]")
         return Answer(True, " ".join(parts), tuple(citations), score)
 
-    def _read(self, question: str, top: Sequence[_Candidate]) -> list[tuple[_Candidate, Reading]] | None:
-        """The reader's readings of ``top``, best first; None when the reader fails (the rule gate
+    def _read(self, question: str, top: Sequence[_Candidate]) -> list[Reading] | None:
+        """The reader's readings of ``top``, in order; None when the reader fails (the rule gate
         then decides)."""
         assert self._reader is not None
         try:
-            readings = self._reader.read(question, [c.sentence.text for c in top])
+            return list(self._reader.read(question, [c.sentence.text for c in top]))
         except Exception:  # a broken optional model must not break answering: the rules carry on
             log.exception("answer reader failed; using the rule gate")
             return None
-        ranked = sorted(zip(top, readings, strict=True), key=lambda cr: -cr[1].score)
-        return ranked
+
+    def _decide(self, evidence: Evidence) -> tuple[np.ndarray, float]:
+        """Per candidate, the probability that it answers, and the threshold to answer at: the
+        decider's when there is one, else the reader's own."""
+        assert self._reader is not None
+        decider = self.decider
+        if decider is None:
+            return np.asarray(evidence.reader, dtype=np.float32), self._reader.threshold
+        return decider.probabilities(features(evidence)), decider.threshold
 
     def _reader_answer(self, question: str, read: Sequence[tuple[_Candidate, Reading]],
                        indexes: Sequence[DocumentIndex], documents: Sequence[Document],
-                       vectors: np.ndarray) -> Answer:
-        """The best-read sentence (with its short answer), and others the reader finds almost as
-        good; or the refusal when even the best is under the reader's threshold."""
-        assert self._reader is not None
-        threshold = self._reader.threshold
+                       vectors: np.ndarray, threshold: float) -> Answer:
+        """The best-read sentence (with its short answer), and others read almost as good; or the
+        refusal when even the best is under ``threshold``."""
         best, reading = read[0]
         if reading.score < threshold:
             log.debug("refusing %r: reader %.3f < %.3f", question, reading.score, threshold)

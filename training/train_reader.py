@@ -1,6 +1,7 @@
 """Train the answer reader (summarizer/answering/data/reader.npz) and print its held-out figures.
 
     .venv/bin/python -m training.train_reader --squad-train PATH [--out summarizer/answering/data/reader.npz]
+        [--save-folds DIR]   # each CV fold's reader, for training/train_decider.py
 
 Data (all CC BY-SA 4.0: SQuAD 2.0, Rajpurkar, Jia and Liang, 2018, "Know What You Don't Know"):
 * SQuAD 2.0 TRAIN, the file named by ``--squad-train`` (the official ``train-v2.0.json`` layout;
@@ -178,21 +179,22 @@ def dev_questions(rows: Sequence[dict], all_rows: Sequence[dict], tokenizer: obj
 class StateCache:
     """MiniLM's frozen states per distinct pair, computed once (and kept on disk)."""
 
-    def __init__(self, encoder: object, cache: Path) -> None:
+    def __init__(self, encoder: object, cache: Path, layers: Sequence[int] = LAYERS) -> None:
         self._encoder = encoder
         self._cache = cache
+        self._layers = tuple(layers)
         self._states: dict[tuple[int, ...], np.ndarray] = {}
 
     def add(self, pairs: Sequence[Pair], name: str) -> None:
         todo = list(dict.fromkeys(p.ids for p in pairs if p.ids not in self._states))
-        digest = hashlib.sha256(repr(todo).encode() + repr(LAYERS).encode()).hexdigest()[:16]
+        digest = hashlib.sha256(repr(todo).encode() + repr(self._layers).encode()).hexdigest()[:16]
         path = self._cache / f"{name}-{digest}.npz"
         if path.exists():
             with np.load(path) as z:
                 flat, bounds = z["flat"], z["bounds"]
         else:
             t = time.time()
-            states = pair_states(self._encoder, [Pair(ids, 0, ()) for ids in todo], LAYERS)
+            states = pair_states(self._encoder, [Pair(ids, 0, ()) for ids in todo], self._layers)
             print(f"  {name}: states of {len(todo)} pairs in {time.time() - t:.0f} s", file=sys.stderr)
             bounds = np.cumsum([0] + [len(s) for s in states])
             flat = np.concatenate(states).astype(np.float16)
@@ -281,6 +283,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--skip-cv", action="store_true", help="train the shipped reader only (threshold: --threshold)")
     parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--layers", default=",".join(map(str, LAYERS)),
+                        help="MiniLM layers whose states the head reads (comma-separated)")
+    parser.add_argument("--only-folds", default=None,
+                        help="cross-validate these tuning folds only (indexes, comma-separated), no shipped reader")
+    parser.add_argument("--save-folds", type=Path, default=None,
+                        help="also save each CV fold's reader here (fold-N.npz): the answer decider's training "
+                             "(training/train_decider.py) reads every dev article with a reader that never saw it")
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     from summarizer.embeddings import Embedder
@@ -295,7 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     tuning_titles = {t for fold in TUNING_FOLDS for t in fold}
     dev_examples = dev_training_examples([r for r in dev if r["title"] in tuning_titles], tokenizer, rng)
     questions, pairs = dev_questions(dev, dev, tokenizer, random.Random(args.seed))
-    states = StateCache(encoder, args.cache)
+    layers = tuple(int(k) for k in args.layers.split(","))
+    states = StateCache(encoder, args.cache, layers)
     states.add([e.pair for e in squad], "squad-train")
     states.add([e.pair for e in dev_examples], "dev-train")
     states.add(pairs, "dev-eval")
@@ -304,14 +314,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     oof: list[Outcome] = []
     per_fold: list[tuple[tuple[str, ...], list[Outcome]]] = []
+    only = None if args.only_folds is None else {int(k) for k in args.only_folds.split(",")}
     if not args.skip_cv:
         for fold in TUNING_FOLDS:
+            if only is not None and SQUAD_DEV_FOLDS.index(fold) not in only:
+                continue
             model = train(squad + [e for e in dev_examples if e.title not in fold], states,
                           epochs=args.epochs, seed=args.seed)
+            if args.save_folds is not None:
+                args.save_folds.mkdir(parents=True, exist_ok=True)
+                save_head(args.save_folds / f"fold-{SQUAD_DEV_FOLDS.index(fold)}.npz", model,
+                          {"d_in": states([pairs[0]])[0].shape[1], "width": 128, "heads": 4, "ff": 256,
+                           "layers": np.asarray(layers), "threshold": args.threshold, "seed": args.seed,
+                           "titles": np.asarray(fold)})
             probs = probabilities(model, pairs, states)
             got = [o for o in outcomes([q for q in questions if q.title in fold], probs)]
             per_fold.append((fold, got))
             oof += got
+    if only is not None:
+        for fold, got in per_fold:
+            r = rates(got, tune(got))
+            print(_line("CV fold " + "+".join(fold) + " (threshold tuned on itself: a comparison only)", tune(got), r))
+        return 0
     model = train(squad + dev_examples, states, epochs=args.epochs, seed=args.seed)
     threshold = tune(oof) if oof else args.threshold
     held_out = outcomes([q for q in questions if q.title in HELD_OUT], probabilities(model, pairs, states))
@@ -326,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     judged += [Outcome(o.title, o.kind, o.score - threshold, o.found) for o in held_out]
     print(_line("all 8 articles, each held out once", 0.0, rates(judged, 0.0)))
     save_head(args.out, model, {"d_in": states([pairs[0]])[0].shape[1], "width": 128, "heads": 4, "ff": 256,
-                                "layers": np.asarray(LAYERS), "threshold": threshold, "seed": args.seed})
+                                "layers": np.asarray(layers), "threshold": threshold, "seed": args.seed})
     print(f"saved {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) in {time.time() - started:.0f} s")
     return 0
 

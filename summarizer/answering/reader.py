@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from summarizer.answering.decider import DEFAULT_DECIDER, Decider
 from summarizer.textclean import scrub
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ MAX_PASSAGE_CHARS = 2_000  # a candidate passage is one sentence: a longer one i
 class Reading:
     score: float  # in [0, 1]: how likely the passage answers the question
     span: tuple[int, int] | None = None  # the short answer's characters in the passage, if found
+    span_score: float = 0.0  # how sure the span head is of that span (its probability in the sentence)
 
 
 class Reader(Protocol):
@@ -55,15 +57,30 @@ def _trimmed(passage: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if end > start else None
 
 
+def _log_softmax(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64) - float(np.max(x))
+    return x - np.log(np.exp(x).sum())
+
+
 class MiniLMReader:
     """The bundled head over the shared MiniLM's token states (module docstring)."""
 
     def __init__(self, embedder: Embedder, weights: str | Path | None = None, *,
-                 threshold: float | None = None) -> None:
+                 threshold: float | None = None, decider: str | Path | None = None,
+                 use_decider: bool = True) -> None:
+        """``decider``: the weights of the decider trained on this reader's scores (the bundled
+        reader's own by default; none for other ``weights`` or an explicit ``threshold``, which is
+        then the reader's score's, unless given). ``use_decider=False``: the reader's own score and
+        threshold decide."""
         self._embedder = embedder
         self._weights = Path(weights) if weights else DEFAULT_WEIGHTS
         self._threshold = threshold
         self.threshold = 0.5 if threshold is None else threshold
+        bundled = not weights and threshold is None  # the shipped reader, at its shipped threshold
+        self._decider_path = Path(decider) if decider else (DEFAULT_DECIDER if bundled else None)
+        if not use_decider:
+            self._decider_path = None
+        self.decider: Decider | None = None
         self._lock = threading.Lock()
         self._head: Any = None
         self._layers: tuple[int, ...] = ()
@@ -80,6 +97,8 @@ class MiniLMReader:
             self._layers = tuple(int(k) for k in np.atleast_1d(meta["layers"]))
             if self._threshold is None:
                 self.threshold = float(meta["threshold"])
+            if self._decider_path is not None and self._decider_path.is_file():
+                self.decider = Decider.load(self._decider_path)
             self._embedder.warm_up()
             self._head = head
 
@@ -108,12 +127,13 @@ class MiniLMReader:
         starts, ends = start.numpy(), end.numpy()
         out = []
         for i, (pair, text) in enumerate(zip(pairs, texts, strict=True)):
-            span = None
+            span, sure = None, 0.0
             if pair.offsets:
-                lo = pair.sentence_start
-                s, e, _ = best_span(starts[i], ends[i], lo, lo + len(pair.offsets), MAX_ANSWER_PIECES)
+                lo, hi = pair.sentence_start, pair.sentence_start + len(pair.offsets)
+                s, e, _ = best_span(starts[i], ends[i], lo, hi, MAX_ANSWER_PIECES)
                 span = _trimmed(text, pair.offsets[s - lo][0], pair.offsets[e - lo][1])
-            out.append(Reading(float(scores[i]), span))
+                sure = float(np.exp(_log_softmax(starts[i][lo:hi])[s - lo] + _log_softmax(ends[i][lo:hi])[e - lo]))
+            out.append(Reading(float(scores[i]), span, sure))
         return out
 
 

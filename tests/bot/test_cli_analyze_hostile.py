@@ -57,12 +57,12 @@ async def test_ask_isolates_each_bad_line(tmp_path: Path) -> None:
         json.dumps({"id": "stop", "text": ", , ,", "question": "Who?"}).encode(),
         json.dumps({"id": "same", "text": "It is what it is.", "question": "What is it?"}).encode(),
         b'{"id": "x", "text": "\xff", "question": "?"}',
-        json.dumps({"id": "q", "text": REPORT, "question": "How much will wages rise?"}).encode(),
+        json.dumps({"id": "q", "text": REPORT, "question": "How many cargo vessels did the strike strand?"}).encode(),
     ]
     code, out, err = await briefbot("ask", "-i", "-", "-o", "-", stdin=b"\n".join(lines))
     assert code == 1 and "Traceback" not in err and sorted(bad_lines(err)) == [3], err
     rows = {r["id"]: r for r in map(json.loads, out.splitlines())}
-    assert set(rows) == {"stop", "same", "q"} and "6 percent" in rows["q"]["answer"]
+    assert set(rows) == {"stop", "same", "q"} and "40 cargo vessels" in rows["q"]["answer"]
 
 
 @pytest.mark.parametrize("how", ["same", "hardlink", "symlink", "stdin"])

@@ -71,35 +71,37 @@ async def test_analyze_writes_one_line_per_document_with_offsets_into_the_input(
 
 async def test_ask_answers_with_citations_or_says_the_text_does_not(tmp_path: Path) -> None:
     lines = "\n".join([
-        json.dumps({"id": "q1", "text": REPORT, "question": "How much will wages rise?"}),
+        json.dumps({"id": "q1", "text": REPORT, "question": "How many cargo vessels did the strike strand?"}),
         json.dumps({"id": "q2", "text": REPORT, "question": "What did the mayor of Velmar say about tourism?"}),
     ]) + "\n"
     code, out, err = await briefbot("ask", "--input", "-", "--output", "-", stdin=lines.encode())
     assert code == 0, err
     q1, q2 = (json.loads(line) for line in out.splitlines())
-    assert q1["answered"] and "6 percent" in q1["answer"]
+    assert q1["answered"] and "40 cargo vessels" in q1["answer"]
     assert q1["citations"] and all(REPORT[c["start"]:c["end"]] == c["text"] for c in q1["citations"])
+    assert q1["short"]["text"] == "40" and REPORT[q1["short"]["start"]:q1["short"]["end"]] == "40"
     assert not q2["answered"] and q2["citations"] == [] and "don't say" in q2["answer"]
 
 
 async def test_ask_with_a_language_model_keeps_the_interface_and_names_who_answered() -> None:
-    lines = "\n".join(json.dumps({"id": f"q{i}", "text": REPORT, "question": "How much will wages rise?"})
-                      for i in (1, 2)) + "\n"
+    question = "How many cargo vessels did the strike strand?"
+    lines = "\n".join(json.dumps({"id": f"q{i}", "text": REPORT, "question": question}) for i in (1, 2)) + "\n"
     with LLMStandIn() as llm:
-        def cite_the_raise(body: dict[str, object]) -> Scripted:
-            n = next(n for n, s in source_lines(body).items() if "6 percent" in s)
-            return Scripted.answer(f"The harbour authority agreed to raise wages by 6 percent [{n}].")
+        def cite_the_vessels(body: dict[str, object]) -> Scripted:
+            n = next(n for n, s in source_lines(body).items() if "40 cargo" in s)
+            return Scripted.answer(f"The strike stranded more than 40 cargo vessels [{n}].")
 
-        llm.respond = cite_the_raise
-        llm.script(Scripted.answer("Wages rise by 9 percent [1]."))  # q1: a wrong number
+        llm.respond = cite_the_vessels
+        llm.script(Scripted.answer("The strike stranded 90 vessels [1]."))  # q1: a wrong number
         code, out, err = await briefbot("ask", "-i", "-", "-o", "-", stdin=lines.encode(), LLM_BASE_URL=llm.root,
                                         LLM_MODEL="Writer-8B")
     assert code == 0, err
     q1, q2 = (json.loads(line) for line in out.splitlines())
-    assert q1["model"] == "offline" and q1["answered"] and "6 percent" in q1["answer"]
+    assert q1["model"] == "offline" and q1["answered"] and "40 cargo vessels" in q1["answer"]
+    start = REPORT.index("The strike had")
     assert q2 == {"id": "q2", "answered": True, "model": "Writer-8B",
-                  "answer": "The harbour authority agreed to raise wages by 6 percent. [1]",
-                  "citations": [{"start": 0, "end": REPORT.index(" \"We"), "text": REPORT[:REPORT.index(" \"We")]}]}
+                  "answer": "The strike stranded more than 40 cargo vessels. [1]",
+                  "citations": [{"start": start, "end": len(REPORT), "text": REPORT[start:]}]}
 
 
 async def test_analyze_missing_input_is_one_clear_line(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from summarizer.actors.gazetteer import default_gazetteer
 from summarizer.actors.ner import merge_rules
 from summarizer.analyzer import Analyzer
 from summarizer.answering.questions import clauses, expand_question, question_type, sentence_tokens, tokenize
-from summarizer.answers import Answerer
+from summarizer.answers import REFUSAL, Answerer
 from summarizer.embeddings import Embedder
 from summarizer.prepare import blank_html, prepare_text
 from summarizer.sentences import QUOTE_CHARS, quote_pairs, split_sentences
@@ -191,6 +191,28 @@ def test_the_answerer_takes_any_text(embedder: Embedder, question: str, texts: l
     for c in answer.citations:
         assert by_id[c.document_id][c.start : c.end] == c.text
     assert answer.answered == bool(answer.citations)
+
+
+@pytest.fixture(scope="module")
+def reading_answerer(embedder: Embedder) -> Answerer:
+    """The bot's answerer: the bundled reader and its decider, naming the closest sentence."""
+    answerer = Answerer(embedder, use_reader=True, closest=True)
+    answerer.warm_up()
+    return answerer
+
+
+@MODEL
+@given(hostile_text(max_pieces=12), st.lists(hostile_text(), min_size=1, max_size=3))
+def test_the_reader_and_its_decider_take_any_text(reading_answerer: Answerer, question: str, texts: list[str]) -> None:
+    """Answered or refused, never an error; citations and the short answer index the documents, and
+    the score stays in [0, 1]."""
+    docs = [Document(f"d{i}", text) for i, text in enumerate(texts)]
+    answer = reading_answerer.run(question, docs)
+    by_id = {d.id: d.text for d in docs}
+    for c in (*answer.citations, *((answer.short,) if answer.short else ())):
+        assert by_id[c.document_id][c.start : c.end] == c.text
+    assert 0.0 <= answer.score <= 1.0
+    assert answer.answered or answer.text == REFUSAL
 
 
 @MODEL

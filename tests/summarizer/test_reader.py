@@ -184,10 +184,11 @@ def test_what_was_said_questions_stay_with_the_rule_gate(embedder: Embedder) -> 
     assert not strict.run("Who said the ferry was overloaded?", DOCUMENTS).answered
 
 
-def test_the_bot_reads_with_the_trained_reader_only_when_switched_on() -> None:
+def test_the_bot_reads_with_the_trained_reader_and_its_decider_unless_switched_off() -> None:
     from bot.language import build_language
     from bot.settings import Settings
 
-    assert build_language(Settings(_env_file=None)).answerer.reads is False
-    on = build_language(Settings(_env_file=None, answer_reader=True)).answerer
-    assert on.reads is True and on.closest
+    assert build_language(Settings(_env_file=None, answer_reader=False)).answerer.reads is False
+    on = build_language(Settings(_env_file=None)).answerer
+    on.warm_up()
+    assert on.reads is True and on.closest and on.decider is not None

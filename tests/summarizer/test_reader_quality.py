@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.eval_qa import DEV, load_dev, news_outcomes, sample, squad_outcomes
+from bench.eval_qa import DEV, load_dev, news_outcomes, sample, scoring_answerer, squad_outcomes
 from summarizer.answering.calibrate import SQUAD_HELD_OUT, Rates, rates
-from summarizer.answering.reader import DEFAULT_WEIGHTS, MiniLMReader
-from summarizer.answers import Answerer
+from summarizer.answering.reader import DEFAULT_WEIGHTS
 from summarizer.embeddings import Embedder
 
 FLOORS = json.loads((Path(__file__).parent / "qa_floors.json").read_text(encoding="utf-8"))
@@ -37,14 +36,14 @@ def _over_floors(name: str, r: Rates, prefix: str = "") -> None:
 def test_held_out_squad_figures_stay_over_their_floors(embedder: Embedder) -> None:
     """Answerable cited, unanswerable refused, unrelated refused on articles the reader never saw."""
     rows = load_dev()
-    reader = MiniLMReader(embedder, threshold=0.0)
+    answerer, threshold = scoring_answerer(embedder)
     held_out = sample([r for r in rows if r["title"] in SQUAD_HELD_OUT], FLOORS["per_title"])
-    outcomes = squad_outcomes(Answerer(embedder, reader=reader), held_out, rows)
-    _over_floors("held-out SQuAD articles", rates(outcomes, reader.threshold_from_weights()))
+    outcomes = squad_outcomes(answerer, held_out, rows)
+    _over_floors("held-out SQuAD articles", rates(outcomes, threshold))
 
 
 def test_news_reading_set_figures_stay_over_their_floors(embedder: Embedder) -> None:
     """The team's long news articles at the shipped threshold: cited, refused, unrelated refused."""
-    reader = MiniLMReader(embedder, threshold=0.0)
-    outcomes = news_outcomes(Answerer(embedder, reader=reader))
-    _over_floors("news set", rates(outcomes, reader.threshold_from_weights()), "news_")
+    answerer, threshold = scoring_answerer(embedder)
+    outcomes = news_outcomes(answerer)
+    _over_floors("news set", rates(outcomes, threshold), "news_")

@@ -5,8 +5,8 @@ The real bot process against the Discord stand-in: a story told by two outlets i
 answers, in its paragraph 8, is answered with a citation to that outlet; an unanswerable question
 is refused; a follow-up ("what else did he say?") is read with the thread's last question.
 And on a real database with the real models: every article of a long story is read in full, later
-updates included; with the trained reader switched on (ANSWER_READER=true), the answer carries its
-short answer and a made-up fact is refused. With a language model set up (a scripted
+updates included; with the trained reader (on by default), the answer carries its short answer and
+a made-up fact is refused. With a language model set up (a scripted
 OpenAI-compatible server), a story told by three outlets gets one briefing by the model, edited in
 place as outlets arrive; a thread's answer is the model's when it is grounded, named in the reply's
 last line, and the offline one when the model invents a quote.
@@ -185,10 +185,11 @@ async def test_every_article_of_a_long_story_is_read_later_updates_included(db: 
 
 async def test_with_the_reader_on_a_story_answer_carries_its_short_answer_and_a_made_up_fact_is_refused(
         db: str) -> None:
-    """ANSWER_READER=true: the answer only the second outlet gives comes with its short answer in
-    bold (the words, cited to that outlet); the question about a dam nobody mentions is refused,
-    naming nothing."""
-    lang = build_language(Settings(_env_file=None, model_threads=1, answer_reader=True))
+    """The reader (on by default): the answer only the second outlet gives comes with its short
+    answer in bold (the words, cited to that outlet); the question about a new dam's cost is refused,
+    naming at most the closest sentence as not the answer; a question about a bridge no source
+    mentions is refused naming nothing."""
+    lang = build_language(Settings(_env_file=None, model_threads=1))
     guild = 78
     wire, herald, story = await _two_outlets(guild)
     await _article(story, wire, 0, FLOODS.title, FLOODS.paragraphs)
@@ -198,7 +199,10 @@ async def test_with_the_reader_on_a_story_answer_carries_its_short_answer_and_a_
     assert got.answered and got.short is not None and got.short.text == "Oster Hydro"
     assert [c.article.url for c in got.citations if c.number == got.short.number] == [second.url]
     refused = await ask.ask(guild, UNANSWERABLE, story_ids=[story.id])
-    assert not refused.answered and refused.text == "The sources don't say." and refused.citations == ()
+    assert not refused.answered and refused.text == "The sources don't say."
+    assert all("Oster Hydro" not in c.text for c in refused.citations)
+    nowhere = await ask.ask(guild, "How much did the Dravik bridge cost?", story_ids=[story.id])
+    assert not nowhere.answered and nowhere.text == "The sources don't say." and nowhere.citations == ()
 
 
 def test_with_a_language_model_a_three_outlet_story_gets_one_briefing_and_thread_answers_are_its_own(

@@ -3,12 +3,13 @@ and on the team's news set.
 
     .venv/bin/python -m bench.eval_qa [--per-title N] [--threads 1]
 
-Every question goes through the real ``Answerer`` (retrieval, reader, composition) with the
-paragraph as the only document, judged at the shipped threshold. The SQuAD rows use the held-out
-articles (``calibrate.SQUAD_HELD_OUT``: Imperialism, French_and_Indian_War), which no shipped reader
-trains or tunes on; ``training/train_reader.py`` prints the cross-validated figures over all 8
-articles. "unrelated" asks every fourth question of a paragraph of another article. The team's
-news set (long invented articles) is judged at the same threshold, never trained or tuned on.
+Every question goes through the answerer the bot builds (retrieval, reader, decider, composition)
+with the paragraph as the only document: a question counts as answered when it answered, and as
+cited when its citations hold a gold answer. The SQuAD rows use the held-out articles
+(``calibrate.SQUAD_HELD_OUT``: Imperialism, French_and_Indian_War), which nothing shipped trains or
+tunes on; ``training/train_reader.py`` and ``training/train_decider.py`` print the figures
+cross-validated over all 8 articles. "unrelated" asks every fourth question of a paragraph of
+another article. The team's news set (long invented articles) is never trained or tuned on.
 Latency: stories of 10 documents of about 5,000 characters built from the dev paragraphs, five
 questions each on a fresh answerer (the first question indexes the story), p95 over all.
 """
@@ -16,7 +17,6 @@ questions each on a fresh answerer (the first question indexes the story), p95 o
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import random
@@ -66,11 +66,11 @@ def squad_outcomes(answerer: Answerer, rows: Sequence[dict], all_rows: Sequence[
     for k, r in enumerate(rows):
         a = answerer.run(r["question"], [Document(r["id"], r["text"])])
         kind = "answerable" if r["answers"] else "unanswerable"
-        out.append(Outcome(r["title"], kind, a.score, found(a, r["answers"])))
+        out.append(Outcome(r["title"], kind, float(a.answered), found(a, r["answers"])))
         if k % 4 == 0:
             other = rng.choice(others[r["title"]])
             u = answerer.run(r["question"], [Document(other["id"], other["text"])])
-            out.append(Outcome(r["title"], "unrelated", u.score))
+            out.append(Outcome(r["title"], "unrelated", float(u.answered)))
     return out
 
 
@@ -84,11 +84,11 @@ def news_outcomes(answerer: Answerer) -> list[Outcome]:
         article = ARTICLES_BY_ID[q.article_id]
         a = answerer.run(q.question, [Document(article.id, article.text, title=article.title)])
         kind = "unanswerable" if q.impossible else "answerable"
-        out.append(Outcome(q.article_id, kind, a.score, found(a, q.answers)))
+        out.append(Outcome(q.article_id, kind, float(a.answered), found(a, q.answers)))
         if k % 4 == 0 and not q.impossible:
             other = ARTICLES[(ARTICLES.index(article) + 1 + k % (len(ARTICLES) - 1)) % len(ARTICLES)]
             u = answerer.run(q.question, [Document(other.id, other.text, title=other.title)])
-            out.append(Outcome(q.article_id, "unrelated", u.score))
+            out.append(Outcome(q.article_id, "unrelated", float(u.answered)))
     return out
 
 
@@ -110,17 +110,15 @@ def latency_ms(embedder: Embedder, rows: Sequence[dict], stories: int = 5, per_s
     return timings
 
 
-def scoring_answerer(embedder: Embedder) -> tuple[Answerer, float]:
-    """The shipped answerer with its refusal threshold at 0 (so every outcome carries its score),
-    and the shipped threshold to judge those scores at."""
-    reader = MiniLMReader(embedder)
-    answerer = Answerer(embedder, reader=reader)
+ANSWERED = 0.5  # outcomes score 1 when the answerer answered, 0 when it refused
+
+
+def shipped_answerer(embedder: Embedder) -> Answerer:
+    """The answerer as the bot builds it: the bundled reader and its decider at their threshold
+    (the outcomes are what a member gets: the answer and citations it shows, or the refusal)."""
+    answerer = Answerer(embedder, reader=MiniLMReader(embedder))
     answerer.warm_up()
-    threshold = answerer.threshold
-    decider = answerer.decider
-    if decider is None:
-        return Answerer(embedder, reader=MiniLMReader(embedder, threshold=0.0)), threshold
-    return Answerer(embedder, reader=reader, decider=dataclasses.replace(decider, threshold=0.0)), threshold
+    return answerer
 
 
 def qa_rows(embedder: Embedder, per_title: int = 200, latency: bool = True) -> list[Row]:
@@ -128,11 +126,12 @@ def qa_rows(embedder: Embedder, per_title: int = 200, latency: bool = True) -> l
         return [("qa (squad2-dev)", f"skipped: {DEV} is absent")]
     all_rows = load_dev()
     rows = sample([r for r in all_rows if r["title"] in SQUAD_HELD_OUT], per_title)
-    answerer, threshold = scoring_answerer(embedder)
+    answerer = shipped_answerer(embedder)
+    threshold = answerer.threshold
     started = time.perf_counter()
     outcomes = squad_outcomes(answerer, rows, all_rows)
     seconds = time.perf_counter() - started
-    held = rates(outcomes, threshold)
+    held = rates(outcomes, ANSWERED)
     n = held.counts
     out: list[Row] = [
         (f"qa answerable: gold in citation (held out, n={n[0]})", f"{held.answerable:.4f}"),
@@ -141,7 +140,7 @@ def qa_rows(embedder: Embedder, per_title: int = 200, latency: bool = True) -> l
         ("qa shipped threshold", f"{threshold:.2f}"),
         ("qa ms/question (one paragraph)", f"{seconds * 1000 / max(1, len(outcomes)):.0f}"),
     ]
-    news = rates(news_outcomes(answerer), threshold)
+    news = rates(news_outcomes(answerer), ANSWERED)
     n = news.counts
     out += [
         (f"qa news set: answer cited (shipped threshold, n={n[0]})", f"{news.answerable:.4f}"),

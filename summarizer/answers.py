@@ -342,8 +342,7 @@ class Answerer:
             if readings is not None:
                 evidence = Evidence(expanded.dense, [texts[j] for j in top], [tokens[keep[j]] for j in top],
                                     np.array([r.score for r in readings]), dense[top], lexical_rank[top],
-                                    coverage[top], support[top], kind is not None,
-                                    fits[top], frozenset(t for ts in tokens for t in ts),
+                                    coverage[top], support[top], fits[top], frozenset(t for ts in tokens for t in ts),
                                     np.array([r.span_score for r in readings]),
                                     [texts[j][r.span[0] : r.span[1]] if r.span else "" for j, r in zip(top, readings,
                                                                                                         strict=True)],

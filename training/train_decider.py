@@ -58,7 +58,7 @@ class Question:
     question: str
     evidence: Evidence
     y: np.ndarray  # 1 where the candidate holds a gold answer
-    x: np.ndarray = field(default_factory=lambda: np.zeros((0, len(FEATURES)), dtype=np.float32))
+    x: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self.x = features(self.evidence)  # recomputed from the cached evidence when the features change

@@ -312,6 +312,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(squad)} SQuAD train pairs, {len(dev_examples)} dev training pairs, {len(questions)} dev questions "
           f"({len(pairs)} pairs)", file=sys.stderr)
 
+    def meta(threshold: float) -> dict[str, object]:
+        return {"d_in": states([pairs[0]])[0].shape[1], "width": 128, "heads": 4, "ff": 256,
+                "layers": np.asarray(layers), "threshold": threshold, "seed": args.seed}
+
     oof: list[Outcome] = []
     per_fold: list[tuple[tuple[str, ...], list[Outcome]]] = []
     only = None if args.only_folds is None else {int(k) for k in args.only_folds.split(",")}
@@ -324,9 +328,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.save_folds is not None:
                 args.save_folds.mkdir(parents=True, exist_ok=True)
                 save_head(args.save_folds / f"fold-{SQUAD_DEV_FOLDS.index(fold)}.npz", model,
-                          {"d_in": states([pairs[0]])[0].shape[1], "width": 128, "heads": 4, "ff": 256,
-                           "layers": np.asarray(layers), "threshold": args.threshold, "seed": args.seed,
-                           "titles": np.asarray(fold)})
+                          meta(args.threshold) | {"titles": np.asarray(fold)})
             probs = probabilities(model, pairs, states)
             got = [o for o in outcomes([q for q in questions if q.title in fold], probs)]
             per_fold.append((fold, got))
@@ -349,8 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(_line("shipped reader on " + "+".join(HELD_OUT), threshold, rates(held_out, threshold)))
     judged += [Outcome(o.title, o.kind, o.score - threshold, o.found) for o in held_out]
     print(_line("all 8 articles, each held out once", 0.0, rates(judged, 0.0)))
-    save_head(args.out, model, {"d_in": states([pairs[0]])[0].shape[1], "width": 128, "heads": 4, "ff": 256,
-                                "layers": np.asarray(layers), "threshold": threshold, "seed": args.seed})
+    save_head(args.out, model, meta(threshold))
     print(f"saved {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) in {time.time() - started:.0f} s")
     return 0
 

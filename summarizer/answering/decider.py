@@ -3,9 +3,9 @@ the question", from the reader's score and the retrieval evidence beside it.
 
 The reader alone (``summarizer.answering.reader``) sees one sentence at a time and misses what the
 rest of the sources say: a question naming a person or a year that no source mentions, a sentence
-that shares the question's words but not its name, a negation. The decider is a small network
-(``data/decider.npz``, a few hundred weights) over the features below, trained by
-``training/train_decider.py`` on readings of articles the reader never saw (folds by article), with
+that shares the question's words but not its name, a negation. The decider is a logistic
+regression (``data/decider.npz``, 2 kB; ``Decider`` also runs small networks) over the features
+below, trained by ``training/train_decider.py`` on readings of articles the reader never saw (folds by article), with
 its own threshold: the Answerer answers from its best candidate when that candidate's probability
 reaches it, and refuses otherwise.
 
@@ -87,8 +87,7 @@ class Evidence:
     lexical: np.ndarray
     coverage: np.ndarray
     support: np.ndarray
-    typed: bool
-    type_fit: np.ndarray
+    type_fit: np.ndarray  # the sentence has what the question asks for (all true when it does not say)
     source_tokens: frozenset[str]  # every token of every indexed sentence of the sources
     span_score: np.ndarray  # the reader's certainty of its short answer in each candidate
     short: Sequence[str]  # that short answer ("" for none)
@@ -124,7 +123,7 @@ def features(e: Evidence) -> np.ndarray:
         "coverage": e.coverage,
         "support": e.support,
         "rank": np.arange(n) / max(1, n - 1),
-        "typed": np.full(n, float(e.typed)),
+        "typed": np.full(n, float(e.kind is not None)),
         "type_fit": np.asarray(e.type_fit, dtype=np.float64),
         "keys": np.full(n, float(bool(keys))),
         "keys_here": here,

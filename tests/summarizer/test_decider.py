@@ -23,7 +23,7 @@ def _evidence(question: str, sentences: list[str], reader: list[float]) -> Evide
     tokens = [tuple(tokenize(s)) for s in sentences]
     n = len(sentences)
     return Evidence(question, sentences, tokens, np.array(reader), np.full(n, 0.5), np.ones(n), np.full(n, 0.5),
-                    np.full(n, 0.5), False, np.ones(n, dtype=bool), frozenset(t for ts in tokens for t in ts),
+                    np.full(n, 0.5), np.ones(n, dtype=bool), frozenset(t for ts in tokens for t in ts),
                     np.full(n, 0.5), [s.split()[0] for s in sentences])
 
 
